@@ -1,0 +1,10 @@
+export {
+  encryptSecret,
+  decryptSecret,
+  fingerprintSecret,
+  parseMasterKey,
+  isSealedWith,
+  DecryptionError,
+  InvalidMasterKeyError,
+  type MasterKey,
+} from "./envelope";
