@@ -1,0 +1,33 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "./generated/client";
+
+export type Db = PrismaClient;
+
+/** Options for {@link createPrismaClient}. */
+export interface CreatePrismaOptions {
+  databaseUrl: string;
+  /** Connection pool size of this process (default 10). */
+  poolSize?: number;
+}
+
+/**
+ * Creates a Prisma client over the `pg` driver adapter (no native engine).
+ * @returns a connected-on-demand client; call `$disconnect()` at shutdown
+ */
+export function createPrismaClient(options: CreatePrismaOptions): Db {
+  const adapter = new PrismaPg({
+    connectionString: options.databaseUrl,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  return new PrismaClient({ adapter });
+}
+
+/**
+ * True when a Prisma error is a unique-constraint violation (P2002).
+ * @returns whether `error` is P2002
+ */
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
+}

@@ -1,0 +1,210 @@
+import { Prisma } from "./generated/client";
+import type { Db } from "./client";
+import { isoToDbDate } from "./dates";
+import { NotFoundError } from "./errors";
+import type { MonitoringTask, TaskStatus } from "./generated/client";
+
+/** Statuses in which a task is watched every second (has a scheduler). */
+export const WATCHING_STATUSES: readonly TaskStatus[] = ["ACTIVE", "NEEDS_ACTION"];
+
+/** Input of {@link TaskRepository.create}. */
+export interface NewTask {
+  userId: bigint;
+  credentialId: string | null;
+  warehouseId: number;
+  warehouseName: string;
+  /** `YYYY-MM-DD` (Moscow date). */
+  dateFrom: string;
+  dateTo: string;
+  boxTypeId: number;
+  maxCoefficient: number;
+  goods?: { barcode: string; quantity: number }[] | null;
+}
+
+/** One monitor check's bookkeeping, flushed in batches. */
+export interface TaskCheck {
+  id: number;
+  checkedAt: Date;
+  snapshotAgeMs: number | null;
+  refreshIntervalMs: number | null;
+}
+
+/** A task that just expired, with what its owner is told. */
+export interface ExpiredTask {
+  id: number;
+  userId: bigint;
+  warehouseId: number;
+  warehouseName: string;
+  dateFrom: Date;
+  dateTo: Date;
+}
+
+function isWatching(status: TaskStatus): boolean {
+  return WATCHING_STATUSES.includes(status);
+}
+
+/** Monitoring tasks. */
+export class TaskRepository {
+  constructor(private readonly db: Db) {}
+
+  /** @returns the new active task */
+  async create(input: NewTask): Promise<MonitoringTask> {
+    return await this.db.monitoringTask.create({
+      data: {
+        userId: input.userId,
+        credentialId: input.credentialId,
+        warehouseId: input.warehouseId,
+        warehouseName: input.warehouseName,
+        dateFrom: isoToDbDate(input.dateFrom),
+        dateTo: isoToDbDate(input.dateTo),
+        boxTypeId: input.boxTypeId,
+        maxCoefficient: input.maxCoefficient,
+        goods: input.goods ?? Prisma.JsonNull,
+        status: "ACTIVE",
+        isActive: true,
+      },
+    });
+  }
+
+  /** @returns the task by id (workers) or null */
+  async get(id: number): Promise<MonitoringTask | null> {
+    return await this.db.monitoringTask.findUnique({ where: { id } });
+  }
+
+  /**
+   * @returns the task when it belongs to `userId`
+   * @throws NotFoundError otherwise
+   */
+  async getOwned(userId: bigint, id: number): Promise<MonitoringTask> {
+    const task = await this.db.monitoringTask.findFirst({ where: { id, userId } });
+    if (!task) throw new NotFoundError("task");
+    return task;
+  }
+
+  /** @returns the user's tasks, newest first */
+  async list(userId: bigint, options: { take?: number; skip?: number } = {}): Promise<MonitoringTask[]> {
+    return await this.db.monitoringTask.findMany({
+      where: { userId },
+      orderBy: { createdAt: "desc" },
+      take: options.take ?? 50,
+      skip: options.skip ?? 0,
+    });
+  }
+
+  /**
+   * Moves a task to a status; `isActive` follows (true while it is watched).
+   * @param onlyFrom when given, the change happens only from one of these statuses
+   * @returns whether the row changed
+   */
+  async setStatus(id: number, status: TaskStatus, reason: string | null = null, onlyFrom?: readonly TaskStatus[]): Promise<boolean> {
+    const result = await this.db.monitoringTask.updateMany({
+      where: { id, ...(onlyFrom ? { status: { in: [...onlyFrom] } } : {}) },
+      data: { status, statusReason: reason, isActive: isWatching(status) },
+    });
+    return result.count === 1;
+  }
+
+  /**
+   * Changes the status of a task the user owns.
+   * @throws NotFoundError when it is not theirs or not in one of `onlyFrom`
+   */
+  async setStatusOwned(userId: bigint, id: number, status: TaskStatus, onlyFrom: readonly TaskStatus[]): Promise<MonitoringTask> {
+    const result = await this.db.monitoringTask.updateMany({
+      where: { id, userId, status: { in: [...onlyFrom] } },
+      data: { status, statusReason: null, isActive: isWatching(status) },
+    });
+    if (result.count !== 1) throw new NotFoundError("task");
+    return await this.db.monitoringTask.findUniqueOrThrow({ where: { id } });
+  }
+
+  /**
+   * Deletes a task the user owns.
+   * @throws NotFoundError when it is not theirs
+   */
+  async deleteOwned(userId: bigint, id: number): Promise<void> {
+    const result = await this.db.monitoringTask.deleteMany({ where: { id, userId } });
+    if (result.count !== 1) throw new NotFoundError("task");
+  }
+
+  /**
+   * Changes the date range of a task the user owns.
+   * @throws NotFoundError when it is not theirs
+   */
+  async updateDatesOwned(userId: bigint, id: number, dateFrom: string, dateTo: string): Promise<MonitoringTask> {
+    const result = await this.db.monitoringTask.updateMany({
+      where: { id, userId },
+      data: { dateFrom: isoToDbDate(dateFrom), dateTo: isoToDbDate(dateTo) },
+    });
+    if (result.count !== 1) throw new NotFoundError("task");
+    return await this.db.monitoringTask.findUniqueOrThrow({ where: { id } });
+  }
+
+  /**
+   * Ids of every watched task, in pages (the reconciler walks them all).
+   * @returns up to `take` ids greater than `afterId`
+   */
+  async watchingIds(afterId = 0, take = 5000): Promise<number[]> {
+    const rows = await this.db.monitoringTask.findMany({
+      where: { status: { in: [...WATCHING_STATUSES] }, id: { gt: afterId } },
+      orderBy: { id: "asc" },
+      take,
+      select: { id: true },
+    });
+    return rows.map((row) => row.id);
+  }
+
+  /**
+   * Expires every watched or paused task whose last date is before `today`.
+   * @returns the tasks that expired now (to tell their owners)
+   */
+  async expireBefore(today: string): Promise<ExpiredTask[]> {
+    return await this.db.$queryRaw<ExpiredTask[]>`
+      UPDATE monitoring_tasks SET status = 'EXPIRED', is_active = false, status_reason = NULL, updated_at = now()
+      WHERE status IN ('ACTIVE', 'NEEDS_ACTION', 'PAUSED') AND date_to < ${isoToDbDate(today)}::date
+      RETURNING id, user_id AS "userId", warehouse_name AS "warehouseName", warehouse_id AS "warehouseId",
+                date_from AS "dateFrom", date_to AS "dateTo"`;
+  }
+
+  /** Stores the last check of many tasks in one statement. */
+  async recordChecks(checks: readonly TaskCheck[]): Promise<void> {
+    if (checks.length === 0) return;
+    const values = Prisma.join(
+      checks.map((check) => Prisma.sql`(${check.id}::int, ${check.checkedAt}::timestamp, ${check.snapshotAgeMs}::int, ${check.refreshIntervalMs}::int)`),
+    );
+    await this.db.$executeRaw`
+      UPDATE monitoring_tasks AS t SET last_checked_at = v.checked_at, last_snapshot_age_ms = v.age, refresh_interval_ms = v.refresh
+      FROM (VALUES ${values}) AS v(id, checked_at, age, refresh)
+      WHERE t.id = v.id AND (t.last_checked_at IS NULL OR t.last_checked_at < v.checked_at)`;
+  }
+
+  /**
+   * Moves every task of one credential to another ("ротация ключей").
+   * @returns how many tasks moved
+   */
+  async moveToCredential(fromCredentialId: string, toCredentialId: string): Promise<number> {
+    const result = await this.db.monitoringTask.updateMany({ where: { credentialId: fromCredentialId }, data: { credentialId: toCredentialId } });
+    return result.count;
+  }
+
+  /**
+   * Watched tasks of one credential.
+   * @returns the tasks
+   */
+  async watchingByCredential(credentialId: string): Promise<MonitoringTask[]> {
+    return await this.db.monitoringTask.findMany({ where: { credentialId, status: { in: [...WATCHING_STATUSES] } } });
+  }
+
+  /**
+   * Pauses every watched task of a user (they blocked the bot, or ran out of catches).
+   * @returns the ids that were paused
+   */
+  async pauseAllOfUser(userId: bigint, reason: string): Promise<number[]> {
+    const rows = await this.db.monitoringTask.findMany({ where: { userId, status: { in: [...WATCHING_STATUSES] } }, select: { id: true } });
+    if (rows.length === 0) return [];
+    await this.db.monitoringTask.updateMany({
+      where: { id: { in: rows.map((row) => row.id) }, status: { in: [...WATCHING_STATUSES] } },
+      data: { status: "PAUSED", isActive: false, statusReason: reason },
+    });
+    return rows.map((row) => row.id);
+  }
+}
