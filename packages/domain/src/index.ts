@@ -1,1 +1,10 @@
 export { BOX_TYPES, BOX_TYPE_IDS, isBoxTypeId, type BoxTypeId, type IsoDate, type Slot, type SlotSource } from "./slot";
+export * from "./dates";
+export * from "./calendar";
+export * from "./matching";
+export * from "./plan";
+export * from "./texts";
+export * from "./warehouses";
+export { WAREHOUSES_DATA } from "./warehouses-data";
+export * from "./task";
+export * from "./callbacks";
