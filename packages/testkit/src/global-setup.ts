@@ -10,13 +10,7 @@ import { createMigratedDatabase } from "./migrations";
 import { externalPostgres, runSql, startEmbeddedPostgres, type PostgresServer } from "./postgres";
 import { startRedis, type RedisServer } from "./redis";
 
-declare module "vitest" {
-  export interface ProvidedContext {
-    pgServerUrl: string;
-    pgTemplate: string;
-    redisUrl: string;
-  }
-}
+import "./provided";
 
 let postgres: PostgresServer | undefined;
 let redis: RedisServer | undefined;

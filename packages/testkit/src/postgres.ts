@@ -65,7 +65,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions = {
     authMethod: "scram-sha-256",
     postgresFlags: ["-c", "max_connections=400", "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
     onLog: options.onLog ?? (() => undefined),
-    onError: options.onLog ?? (() => undefined),
+    onError: (messageOrError: unknown) => options.onLog?.(String(messageOrError)),
   });
   const initialised = fs.existsSync(path.join(dataDir, "PG_VERSION"));
   if (!initialised) await server.initialise();

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { inject } from "vitest";
+import "./provided";
 import { runSql, externalPostgres } from "./postgres";
 
 /**
