@@ -104,6 +104,7 @@ export function calendarTooFarError(lastDate: IsoDate): string {
 
 /**
  * The calendar opened on today's month with nothing selected.
+ * @throws RangeError when `today` is not a valid ISO date
  */
 export function initialCalendarState(today: IsoDate): CalendarState {
   const p = parseIsoDate(today);
@@ -197,6 +198,7 @@ function dayText(date: IsoDate, day: number, state: CalendarState): string {
  * 4. «Сбросить» and, once a day is picked, «Готово».
  * Every callback is `cal:{action}:{year}:{month}:{day}` and ≤ 64 bytes.
  * A state with an invalid month renders today's month.
+ * @throws RangeError when `today` is not a valid ISO date (a programming error, never user input)
  */
 export function renderCalendar(state: CalendarState, today: IsoDate, horizonDays: number = DEFAULT_CALENDAR_HORIZON_DAYS): InlineKeyboard {
   const t = parseIsoDate(today);
