@@ -2,3 +2,4 @@ export { freePort } from "./ports";
 export { startEmbeddedPostgres, externalPostgres, runSql, type PostgresServer, type EmbeddedPostgresOptions } from "./postgres";
 export { readMigrations, createMigratedDatabase, cloneDatabase, repoRoot } from "./migrations";
 export { startRedis, waitForRedis, redisServerBinary, type RedisServer } from "./redis";
+export { startFakeTelegram, createUpdateBuilders, type FakeTelegram, type RecordedCall, type FakeFailure, type StartFakeTelegramOptions, type UpdateBuilders, type FakeUser, type FakePayment } from "./fake-telegram";
