@@ -14,12 +14,13 @@ export { DuplicateCredentialError, CredentialLimitError, NotFoundError } from ".
 export { isoToDbDate, dbDateToIso } from "./dates";
 export { UserRepository, type TelegramProfile } from "./users";
 export { ApiKeyRepository, MAX_CREDENTIALS_PER_USER, type CredentialView, type CredentialFacts, type NewCredential } from "./api-keys";
-export { TaskRepository, WATCHING_STATUSES, type NewTask, type TaskCheck, type ExpiredTask } from "./tasks";
+export { TaskRepository, WATCHING_STATUSES, type NewTask, type TaskCheck, type ExpiredTask, type TaskWithCredential } from "./tasks";
 export { BookingRepository, type BookingSlot, type ReserveOutcome } from "./bookings";
 export { RedistributionRepository, type NewRedistribution } from "./redistributions";
 export { PaymentRepository, type NewPayment } from "./payments";
 export { OperationRepository, type OperationType } from "./operations";
 export { ConversationRepository, type Conversation } from "./conversations";
+export { rotateCredentialKeys, type RotationReport } from "./rotate-keys";
 export { Prisma } from "./generated/client";
 export type {
   User,

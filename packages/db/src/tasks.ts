@@ -2,7 +2,7 @@ import { Prisma } from "./generated/client";
 import type { Db } from "./client";
 import { isoToDbDate } from "./dates";
 import { NotFoundError } from "./errors";
-import type { MonitoringTask, TaskStatus } from "./generated/client";
+import type { ApiKey, MonitoringTask, TaskStatus } from "./generated/client";
 
 /** Statuses in which a task is watched every second (has a scheduler). */
 export const WATCHING_STATUSES: readonly TaskStatus[] = ["ACTIVE", "NEEDS_ACTION"];
@@ -39,6 +39,22 @@ export interface ExpiredTask {
   dateTo: Date;
 }
 
+const credentialFactsSelect = {
+  id: true,
+  userId: true,
+  kind: true,
+  name: true,
+  isValid: true,
+  tokenType: true,
+  sellerId: true,
+  supplierId: true,
+} as const;
+
+/** A task with the non-secret facts of its credential (see {@link TaskRepository.getMany}). */
+export type TaskWithCredential = MonitoringTask & {
+  credential: Pick<ApiKey, "id" | "userId" | "kind" | "name" | "isValid" | "tokenType" | "sellerId" | "supplierId"> | null;
+};
+
 function isWatching(status: TaskStatus): boolean {
   return WATCHING_STATUSES.includes(status);
 }
@@ -69,6 +85,19 @@ export class TaskRepository {
   /** @returns the task by id (workers) or null */
   async get(id: number): Promise<MonitoringTask | null> {
     return await this.db.monitoringTask.findUnique({ where: { id } });
+  }
+
+  /**
+   * Many tasks with their credential's non-secret facts in one query (the
+   * worker's batched monitor cache).
+   * @returns the tasks that exist, in no particular order
+   */
+  async getMany(ids: readonly number[]): Promise<TaskWithCredential[]> {
+    if (ids.length === 0) return [];
+    return await this.db.monitoringTask.findMany({
+      where: { id: { in: [...ids] } },
+      include: { credential: { select: credentialFactsSelect } },
+    });
   }
 
   /**
