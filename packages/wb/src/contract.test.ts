@@ -2,11 +2,12 @@
  * Contract test: our zod schemas accept the examples of WB's own OpenAPI specs.
  */
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { coefficientsSchema, optionsSchema, pingSchema, sellerInfoSchema, suppliesSchema, supplyDetailsSchema, supplyGoodsSchema, supplyPackageSchema, warehousesSchema } from "./schemas";
 
-const SPEC_DIR = "/work/shared/wb-openapi";
+const SPEC_DIR = fileURLToPath(new URL("../fixtures", import.meta.url));
 type Node = Record<string, unknown>;
 const load = (file: string): Node => parse(readFileSync(`${SPEC_DIR}/${file}`, "utf8")) as Node;
 const at = (node: unknown, ...path: string[]): unknown => path.reduce<unknown>((n, key) => (n as Node | undefined)?.[key], node);
@@ -45,7 +46,7 @@ describe("zod schemas accept WB's spec examples", () => {
     expect(supplyPackageSchema.parse([at(fbw, "components", "schemas", "models.Box", "example")])).toHaveLength(1);
   });
   it("the doc example file and real Sept-2024 captures parse too", () => {
-    expect(coefficientsSchema.parse(JSON.parse(readFileSync("/work/shared/data/coefficients-doc-example.json", "utf8")))).toHaveLength(1);
-    expect(coefficientsSchema.parse(JSON.parse(readFileSync("/work/shared/data/coefficients-sample-one-day.json", "utf8"))).length).toBe(416);
+    expect(coefficientsSchema.parse(JSON.parse(readFileSync(`${SPEC_DIR}/coefficients-doc-example.json`, "utf8")))).toHaveLength(1);
+    expect(coefficientsSchema.parse(JSON.parse(readFileSync(`${SPEC_DIR}/coefficients-sample-one-day.json`, "utf8"))).length).toBe(416);
   });
 });

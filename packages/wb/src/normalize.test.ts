@@ -1,4 +1,7 @@
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+const FIXTURES = fileURLToPath(new URL("../fixtures", import.meta.url));
 import { describe, expect, it } from "vitest";
 import { officialToSlots, portalToSlots } from "./normalize";
 import { coefficientsSchema, portalReportSchema } from "./schemas";
@@ -11,16 +14,16 @@ const fakeJwt = (payload: Record<string, unknown>): string =>
 
 describe("normalizers", () => {
   it("official rows (real Sept-2024 capture): QR rows dropped, dates as YYYY-MM-DD", () => {
-    const rows = coefficientsSchema.parse(JSON.parse(readFileSync("/work/shared/data/coefficients-sample-one-day.json", "utf8")));
+    const rows = coefficientsSchema.parse(JSON.parse(readFileSync(`${FIXTURES}/coefficients-sample-one-day.json`, "utf8")));
     const slots = officialToSlots(rows);
     expect(slots.length).toBe(rows.filter((r) => r.boxTypeID !== undefined && [2, 5, 6].includes(r.boxTypeID)).length);
     expect(slots.every((s) => s.date === "2024-09-26")).toBe(true);
-    const doc = officialToSlots(coefficientsSchema.parse(JSON.parse(readFileSync("/work/shared/data/coefficients-doc-example.json", "utf8"))));
+    const doc = officialToSlots(coefficientsSchema.parse(JSON.parse(readFileSync(`${FIXTURES}/coefficients-doc-example.json`, "utf8"))));
     expect(doc).toEqual([{ warehouseId: 217081, warehouseName: "Сц Брянск 2", date: "2024-04-11", boxTypeId: 6, coefficient: -1, allowUnload: false }]);
   });
 
   it("portal rows (real 2024 capture): acceptanceType 6→2, 4→5, 5→6", () => {
-    const raw = JSON.parse(readFileSync("/work/shared/data/portal/acceptanceCoefficientsReport-response-2024-04-03.json", "utf8")) as { result: unknown };
+    const raw = JSON.parse(readFileSync(`${FIXTURES}/acceptanceCoefficientsReport-response-2024-04-03.json`, "utf8")) as { result: unknown };
     const report = portalReportSchema.parse(raw.result).report;
     const slots = portalToSlots(report);
     expect(slots).toHaveLength(report.length);
