@@ -1,0 +1,55 @@
+import { Context } from "telegraf";
+import type { Prisma } from "@wbslots/db";
+import type { Logger } from "@wbslots/logger";
+import type { BotDeps } from "./deps";
+
+/** The user's current wizard step (persisted in Postgres). */
+export interface ConversationSnapshot {
+  readonly scene: string;
+  readonly data: Prisma.JsonValue;
+}
+
+/**
+ * Per-update context. `deps` is shared; `log` is a child logger carrying the
+ * update id and user id; `conversation` is loaded once per update.
+ */
+export class BotContext extends Context {
+  /** Shared dependencies (set on the prototype by createBot). */
+  declare deps: BotDeps;
+  /** Child logger for this update. */
+  log!: Logger;
+  /** The current wizard step of the sender, or null. */
+  conversation: ConversationSnapshot | null = null;
+  /** True when this update registered the sender (first contact). */
+  isNewUser = false;
+
+  /**
+   * The sender's Telegram id as BigInt (our users.id).
+   * @throws Error when the update has no sender (channel posts etc. are ignored earlier)
+   */
+  get userId(): bigint {
+    const id = this.from?.id;
+    if (id === undefined) throw new Error("update without a sender");
+    return BigInt(id);
+  }
+
+  /** Starts or moves the sender's wizard to `scene` with `data`. */
+  async enter(scene: string, data: Prisma.InputJsonValue = {}): Promise<void> {
+    await this.deps.repos.conversations.set(this.userId, scene, data);
+    this.conversation = { scene, data: data as Prisma.JsonValue };
+  }
+
+  /** Ends the sender's wizard. */
+  async leave(): Promise<void> {
+    await this.deps.repos.conversations.clear(this.userId);
+    this.conversation = null;
+  }
+
+  /**
+   * @returns true when the sender's wizard is in `scene` or one of its sub-steps (`prefix.*`)
+   */
+  inScene(prefix: string): boolean {
+    const scene = this.conversation?.scene;
+    return scene === prefix || (scene?.startsWith(`${prefix}.`) ?? false);
+  }
+}

@@ -1,0 +1,48 @@
+import { Telegraf, type Composer } from "telegraf";
+import { BotContext } from "./context";
+import type { BotDeps } from "./deps";
+import { handleBotError } from "./errors";
+
+/** A feature: one composer with the commands, callbacks and wizard steps of one screen. */
+export interface Feature {
+  readonly name: string;
+  readonly composer: Composer<BotContext>;
+}
+
+/**
+ * Builds the Telegraf bot with every feature. Order: the context middleware
+ * (child logger, first-contact registration, conversation), then features in
+ * the given order; each feature's text handler acts only inside its own scene
+ * (`ctx.inScene(...)`) and calls `next()` otherwise. Errors end in
+ * {@link handleBotError} (apology with an error id; stale buttons get an alert).
+ * @returns the bot (not launched: updates arrive through the webhook route)
+ */
+export function createBot(deps: BotDeps, features: readonly Feature[]): Telegraf<BotContext> {
+  const bot = new Telegraf<BotContext>(deps.config.TELEGRAM_BOT_TOKEN, {
+    contextType: BotContext,
+    telegram: { apiRoot: deps.config.TELEGRAM_API_ROOT, webhookReply: false },
+    handlerTimeout: 20_000,
+  });
+  bot.context.deps = deps;
+  bot.catch(handleBotError);
+  bot.use(async (ctx, next) => {
+    ctx.log = deps.logger.child({ updateId: ctx.update.update_id, userId: ctx.from?.id });
+    if (ctx.from && !ctx.from.is_bot) {
+      const userId = BigInt(ctx.from.id);
+      if (!(await deps.repos.users.get(userId))) {
+        const { created } = await deps.repos.users.register(
+          { id: userId, username: ctx.from.username ?? null, firstName: ctx.from.first_name },
+          deps.config.TRIAL_BOOKINGS,
+        );
+        if (created) {
+          ctx.isNewUser = true;
+          await deps.repos.operations.log(userId, "user.registered", { trialBookings: deps.config.TRIAL_BOOKINGS });
+        }
+      }
+      ctx.conversation = await deps.repos.conversations.get(userId);
+    }
+    await next();
+  });
+  for (const feature of features) bot.use(feature.composer);
+  return bot;
+}

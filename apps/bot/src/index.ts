@@ -1,0 +1,12 @@
+export { createBotApp, createBotDeps, type BotApp, type CreateBotAppOptions, type OwnedBotDeps } from "./app";
+export { buildServer, type BuildServerOptions } from "./server";
+export { WEBHOOK_PATH, SECRET_HEADER, updateSchema, secretMatches } from "./webhook";
+export { createMetrics, type BotMetrics } from "./metrics";
+export { startNotificationSender, type NotificationSender, type NotificationSenderDeps, type NotificationSenderOptions } from "./notifications/sender";
+export { BOT_COMMANDS } from "./commands";
+export { createBot, type Feature } from "./bot/create-bot";
+export { BotContext } from "./bot/context";
+export type { BotDeps } from "./bot/deps";
+export { allFeatures } from "./bot/features/index";
+export { MENU, mainMenuKeyboard } from "./bot/menu";
+export { encodePlanPayload, decodePlanPayload, STARS_CURRENCY } from "./bot/payments";
