@@ -1,0 +1,235 @@
+import type { Job } from "bullmq";
+import { dbDateToIso, WATCHING_STATUSES, type BookingResult, type MonitoringTask, type TaskStatus } from "@wbslots/db";
+import { bookingSuccessText, isBoxTypeId, needsActionCaptchaText, trialOverText, type BoxTypeId } from "@wbslots/domain";
+import { bookJobSchema, removeMonitor, type BookJob, type SlotRef } from "@wbslots/queues";
+import { WbBadRequest, WbCaptchaRequired, WbSlotTaken, WbUnauthorized } from "@wbslots/wb";
+import type { WorkerContext } from "./context";
+import { accountOf, revealCredential, type FetchCredential } from "./credentials";
+import { slotKey } from "./keys";
+import { notifyUser, portalButton, portalSuppliesUrl } from "./notify";
+import { bookByHandText, bookingFailedText, type SlotLine } from "./texts";
+
+/** How long a slot is not retried for one task after the user was asked to act (captcha, no session). */
+const SUPPRESS_ASKED_MS = 15 * 60_000;
+/** How long a taken/closed slot is not retried for one task (the snapshot may still show it open). */
+const SUPPRESS_TAKEN_MS = 60_000;
+
+/** Statuses a booking may finish from (the user may have paused while WB was booking). */
+const FINISHABLE: readonly TaskStatus[] = ["ACTIVE", "NEEDS_ACTION", "PAUSED"];
+
+/** Dependencies of {@link createBookProcessor}. */
+export interface BookDeps {
+  readonly ctx: WorkerContext;
+  /** Key rotation on a WB 401/403 (see key-rotation.ts). */
+  readonly rotate: (credentialId: string, reason: string) => Promise<void>;
+  /** Called after this handler changed a task (drops it from the monitor cache). */
+  readonly onTaskChanged?: (taskId: number) => void;
+}
+
+/** The slot a booking is for, from the booking row (the source of truth on resume). */
+interface BookingTarget extends SlotLine {
+  readonly warehouseId: number;
+  readonly boxTypeId: BoxTypeId;
+}
+
+/**
+ * Builds the `book` job handler (jobId `book-{taskId}`, so one per task at a time).
+ *
+ * Crash safety — the booking row is written BEFORE each WB step that creates
+ * something, and the step's result right after it, so a retry (BullMQ retry,
+ * stalled-job recovery after a SIGKILL, or the `sweep-bookings` maintenance job)
+ * resumes from the stored step:
+ * - crash after `reserve`: the row is PENDING/RESERVED with the catch consumed;
+ *   `reserve` on retry answers `resumed` (no second charge) and we continue.
+ * - crash after `draft/create` but before `advance(DRAFT_CREATED)`: WB holds an
+ *   orphan empty draft (harmless, not a booking); the retry creates another.
+ * - crash after `supply/create` but before `advance(PREORDER_CREATED)`: an
+ *   orphan preorder without a date (not a booking, costs nothing); the retry
+ *   makes a new one from the stored draft.
+ * - once `preorderId` is stored it is never replaced: no second preorder.
+ * - crash after `plan/add` but before `confirm`: WB booked, we do not know.
+ *   `plan/add` on the SAME preorder with the same date is idempotent at WB
+ *   (and the sandbox): the retry gets the same supplyId, so there is exactly
+ *   one booking at WB, one CONFIRMED row and one charge.
+ * - crash after `confirm`: `reserve` answers `already_confirmed`; the tail
+ *   (task BOOKED, scheduler removed, message with dedupe key
+ *   `booking-{bookingId}`) is idempotent and simply runs again.
+ * @returns the BullMQ processor
+ */
+export function createBookProcessor(deps: BookDeps): (job: Job) => Promise<void> {
+  const { ctx, rotate } = deps;
+  const changed = (taskId: number): void => deps.onTaskChanged?.(taskId);
+
+  const suppress = async (taskId: number, target: BookingTarget, ms: number): Promise<void> => {
+    await ctx.redis.set(ctx.keys.suppress(taskId, slotKey(target)), "1", "PX", ms);
+  };
+
+  const finishConfirmed = async (task: MonitoringTask, booking: BookingResult, target: BookingTarget, slot: SlotRef | null): Promise<void> => {
+    const moved = await ctx.repos.tasks.setStatus(task.id, "BOOKED", null, FINISHABLE);
+    await removeMonitor(ctx.queues, task.id);
+    changed(task.id);
+    const catches = await ctx.repos.users.catches(task.userId);
+    await notifyUser(
+      ctx,
+      task.userId,
+      "booking_success",
+      bookingSuccessText({ ...target, supplyId: booking.wbBookingId ?? booking.preorderId ?? "—", catchesLeft: catches.trial + catches.paid }),
+      { dedupeKey: `booking-${booking.id}` },
+    );
+    if (moved) {
+      await ctx.repos.operations.log(task.userId, "booking.confirmed", {
+        bookingId: booking.id,
+        taskId: task.id,
+        supplyId: booking.wbBookingId,
+        warehouseId: target.warehouseId,
+        date: target.date,
+        coefficient: target.coefficient,
+        chargedFrom: booking.chargedFrom,
+      });
+      ctx.metrics.bookings.inc({ outcome: "confirmed" });
+      if (slot) ctx.metrics.catchLatency.observe(Math.max(0, ctx.now() - slot.seenAt) / 1000);
+      ctx.logger.info({ taskId: task.id, bookingId: booking.id, supplyId: booking.wbBookingId }, "supply booked");
+    }
+  };
+
+  const askUser = async (
+    task: MonitoringTask,
+    booking: BookingResult,
+    target: BookingTarget,
+    reason: "captcha" | "no_portal_session" | "wb_rejected",
+  ): Promise<void> => {
+    await ctx.repos.bookings.fail(booking.id, reason);
+    await ctx.repos.tasks.setStatus(task.id, "NEEDS_ACTION", reason, WATCHING_STATUSES);
+    changed(task.id);
+    await suppress(task.id, target, SUPPRESS_ASKED_MS);
+    const portalUrl = portalSuppliesUrl(ctx.config.WB_SELLER_URL);
+    const text = reason === "captcha" ? needsActionCaptchaText({ ...target, portalUrl }) : bookByHandText({ ...target, portalUrl, reason });
+    await notifyUser(ctx, task.userId, "needs_action", text, {
+      dedupeKey: `${reason}-${task.id}-${slotKey(target)}`,
+      buttons: portalButton(ctx.config.WB_SELLER_URL),
+    });
+    await ctx.repos.operations.log(task.userId, "booking.needs_action", { taskId: task.id, bookingId: booking.id, reason, warehouseId: target.warehouseId, date: target.date });
+    ctx.metrics.bookings.inc({ outcome: reason });
+  };
+
+  /** The user's portal session to book with: the task's own, else any valid one (same WB account first). */
+  const portalCredentialFor = async (task: MonitoringTask): Promise<Extract<FetchCredential, { source: "portal" }> | null> => {
+    const own = task.credentialId ? await ctx.repos.apiKeys.get(task.credentialId) : null;
+    const account = own ? accountOf(own) : null;
+    const candidates = (await ctx.repos.apiKeys.list(task.userId))
+      .filter((c) => c.kind === "PORTAL_SESSION" && c.isValid)
+      .sort((a, b) => Number(b.id === task.credentialId) - Number(a.id === task.credentialId) || Number(b.supplierId === account) - Number(a.supplierId === account));
+    for (const candidate of candidates) {
+      const revealed = await revealCredential(ctx, candidate.id);
+      if (revealed?.source === "portal") return revealed;
+    }
+    return null;
+  };
+
+  return async (job) => {
+    const data: BookJob = bookJobSchema.parse(job.data);
+    const task = await ctx.repos.tasks.get(data.taskId);
+    if (!task || !isBoxTypeId(task.boxTypeId)) return;
+    const existing = await ctx.repos.bookings.byTask(task.id);
+    const resumable = existing?.status === "PENDING" || existing?.status === "CONFIRMED";
+    // A task the user stopped is not booked anew; a booking already under way at WB is finished.
+    if (!WATCHING_STATUSES.includes(task.status) && !resumable) return;
+
+    const reservation = await ctx.repos.bookings.reserve(task.id, task.userId, { date: data.slot.date, warehouseId: data.slot.warehouseId, coefficient: data.slot.coefficient });
+    if (reservation.kind === "no_catches") {
+      const paused = await ctx.repos.tasks.pauseAllOfUser(task.userId, "no_catches");
+      for (const id of paused) {
+        await removeMonitor(ctx.queues, id);
+        changed(id);
+      }
+      await notifyUser(ctx, task.userId, "trial_over", trialOverText(), { dedupeKey: `trial-over-${task.userId}-${task.id}` });
+      await ctx.repos.operations.log(task.userId, "task.paused", { reason: "no_catches", taskIds: paused });
+      ctx.metrics.bookings.inc({ outcome: "no_catches" });
+      return;
+    }
+    let booking = reservation.booking;
+    const target: BookingTarget = {
+      warehouseId: booking.warehouseId,
+      warehouseName: task.warehouseName,
+      date: dbDateToIso(booking.bookingDate),
+      boxTypeId: task.boxTypeId,
+      coefficient: booking.coefficient,
+    };
+    const seen = reservation.kind === "resumed" && data.slot.date !== target.date ? null : data.slot;
+    if (reservation.kind === "already_confirmed") {
+      await finishConfirmed(task, booking, target, null);
+      return;
+    }
+    if (reservation.kind === "reserved") {
+      await ctx.repos.operations.log(task.userId, "booking.reserved", { taskId: task.id, bookingId: booking.id, chargedFrom: booking.chargedFrom });
+    }
+
+    const cred = await portalCredentialFor(task);
+    if (!cred) {
+      await askUser(task, booking, target, "no_portal_session");
+      return;
+    }
+
+    try {
+      if (!booking.draftId) {
+        const draftId = await ctx.wb.portal.createDraft(cred.portal);
+        booking = await ctx.repos.bookings.advance(booking.id, "DRAFT_CREATED", { draftId });
+      }
+      if (!booking.preorderId) {
+        const draftId = booking.draftId ?? "";
+        // Replacing the goods is idempotent, so it is simply repeated on resume.
+        if (task.goods && Array.isArray(task.goods)) {
+          const goods = (task.goods as { barcode?: unknown; quantity?: unknown }[])
+            .filter((g): g is { barcode: string; quantity: number } => typeof g.barcode === "string" && typeof g.quantity === "number");
+          if (goods.length > 0) await ctx.wb.portal.updateDraftGoods(cred.portal, draftId, goods);
+        }
+        const preorderId = await ctx.wb.portal.createSupply(cred.portal, { draftId, warehouseId: target.warehouseId, boxTypeId: target.boxTypeId });
+        booking = await ctx.repos.bookings.advance(booking.id, "PREORDER_CREATED", { preorderId: String(preorderId) });
+      }
+      // plan/add on the stored preorder: repeating it after a crash returns the same supplyId.
+      const { supplyId } = await ctx.wb.portal.planAdd(cred.portal, {
+        preorderId: Number(booking.preorderId),
+        deliveryDate: `${target.date}T00:00:00Z`,
+        warehouseId: target.warehouseId,
+      });
+      booking = await ctx.repos.bookings.confirm(booking.id, String(supplyId));
+      await finishConfirmed(task, booking, target, seen);
+    } catch (error) {
+      if (error instanceof WbCaptchaRequired) {
+        // We never get around a captcha: the user books in one tap, the task keeps watching.
+        await askUser(task, booking, target, "captcha");
+        return;
+      }
+      if (error instanceof WbSlotTaken) {
+        await ctx.repos.bookings.fail(booking.id, `slot_${error.reason}`);
+        await suppress(task.id, target, SUPPRESS_TAKEN_MS);
+        await ctx.repos.operations.log(task.userId, "booking.failed", { taskId: task.id, bookingId: booking.id, reason: error.reason });
+        ctx.metrics.bookings.inc({ outcome: error.reason });
+        return;
+      }
+      if (error instanceof WbUnauthorized) {
+        await ctx.repos.bookings.fail(booking.id, "unauthorized");
+        await ctx.repos.operations.log(task.userId, "booking.failed", { taskId: task.id, bookingId: booking.id, reason: "unauthorized" });
+        await rotate(cred.portal.credentialId, `WB ${error.status}: ${error.message}`);
+        ctx.metrics.bookings.inc({ outcome: "unauthorized" });
+        return;
+      }
+      if (error instanceof WbBadRequest) {
+        ctx.logger.warn({ err: error, taskId: task.id, bookingId: booking.id }, "WB rejected the booking request");
+        await askUser(task, booking, target, "wb_rejected");
+        return;
+      }
+      // Transient (5xx, timeout, rate limit, broken answer, open breaker, database): BullMQ
+      // retries with backoff. Every step above resumes, so a retry is safe.
+      const attempts = job.opts.attempts ?? 1;
+      if (job.attemptsMade + 1 < attempts) throw error;
+      ctx.logger.error({ err: error, taskId: task.id, bookingId: booking.id }, "booking failed after every attempt");
+      if (await ctx.repos.bookings.fail(booking.id, `gave_up: ${error instanceof Error ? error.name : "error"}`)) {
+        await suppress(task.id, target, SUPPRESS_TAKEN_MS);
+        await ctx.repos.operations.log(task.userId, "booking.failed", { taskId: task.id, bookingId: booking.id, reason: "gave_up" });
+        await notifyUser(ctx, task.userId, "booking_failed", bookingFailedText(target), { dedupeKey: `booking-failed-${booking.id}-${job.timestamp}` });
+        ctx.metrics.bookings.inc({ outcome: "gave_up" });
+      }
+    }
+  };
+}

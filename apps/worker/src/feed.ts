@@ -1,0 +1,106 @@
+import { addDays, moscowToday, type Slot, type SlotSource } from "@wbslots/domain";
+import { WbMethodDisabled, WbRateLimited, WbUnauthorized, officialToSlots, portalToSlots, type WbClients } from "@wbslots/wb";
+import type { WorkerContext } from "./context";
+import { pickRoundRobin, revealCredential, type CredentialFacts, type FetchCredential } from "./credentials";
+import type { SnapshotStore, SnapshotView } from "./snapshots";
+import type { SourceFlags } from "./sources";
+
+/** Days of slots the portal report is asked for (the official method returns 14). */
+const PORTAL_REPORT_DAYS = 14;
+
+/**
+ * Reads every slot of one WB account from one source (one WB call).
+ * @returns the slots, normalized
+ */
+export async function readSlots(wb: WbClients, cred: FetchCredential, now: number): Promise<Slot[]> {
+  if (cred.source === "official") return officialToSlots(await wb.official.getAcceptanceCoefficients(cred.official));
+  const dateFrom = moscowToday(new Date(now));
+  const dateTo = addDays(dateFrom, PORTAL_REPORT_DAYS);
+  const report = await wb.portal.acceptanceCoefficientsReport(cred.portal, { dateFrom: `${dateFrom}T00:00:00Z`, dateTo: `${dateTo}T00:00:00Z` });
+  return portalToSlots(report.report);
+}
+
+/** What a failed read meant, for the caller's decisions. */
+export type ReadFailure = "rate_limited" | "disabled" | "unauthorized" | "transient";
+
+/**
+ * The coalescing slot feed: a monitor job asks for the snapshot of its task's
+ * account; when it is older than the refresh period WB allows, exactly one
+ * caller across every process (the Redis gate) reads WB and stores the new
+ * snapshot, everyone else keeps using the previous one. Never exceeds WB's
+ * pace: the gate is the period, a 429 re-arms it for WB's `retry` time.
+ */
+export class SlotFeed {
+  private readonly nextTry = new Map<string, number>();
+
+  constructor(
+    private readonly ctx: WorkerContext,
+    private readonly store: SnapshotStore,
+    private readonly flags: SourceFlags,
+    private readonly onUnauthorized: (credentialId: string, reason: string) => Promise<void>,
+  ) {}
+
+  /**
+   * @param seed the credential of the task (or its fallback) whose account is read
+   * @returns the freshest snapshot available (possibly older than the period when WB refused), or null
+   */
+  async current(source: SlotSource, account: string, periodMs: number, seed: CredentialFacts): Promise<SnapshotView | null> {
+    const view = await this.store.read(source, account);
+    const now = this.ctx.now();
+    if (view && now - view.fetchedAt < periodMs) return view;
+    const id = `${source}|${account}`;
+    if ((this.nextTry.get(id) ?? 0) > now) return view;
+    if (!(await this.store.tryGate(source, account, periodMs))) {
+      // Someone else (maybe another process) is reading: look again shortly, from the local copy.
+      this.nextTry.set(id, now + 200);
+      return view;
+    }
+    const fresh = await this.fetch(source, account, periodMs, seed);
+    return fresh.ok ? fresh.view : view;
+  }
+
+  /**
+   * Reads WB now (the caller holds the gate, or is the probe) and stores the snapshot.
+   * @returns the new snapshot, or why the read failed
+   */
+  async fetch(source: SlotSource, account: string, periodMs: number, seed: CredentialFacts): Promise<{ ok: true; view: SnapshotView } | { ok: false; failure: ReadFailure }> {
+    const { ctx } = this;
+    const chosen = await pickRoundRobin(ctx, seed);
+    const cred = await revealCredential(ctx, chosen.id);
+    if (!cred) {
+      await this.store.openGate(source, account);
+      return { ok: false, failure: "unauthorized" };
+    }
+    const startedAt = ctx.now();
+    try {
+      const slots = await readSlots(ctx.wb, cred, startedAt);
+      ctx.metrics.wbReads.inc({ credential: chosen.id, source });
+      ctx.metrics.snapshotFetches.inc({ source, outcome: "ok" });
+      const view = await this.store.write(source, account, startedAt, slots);
+      ctx.repos.apiKeys.touch(chosen.id, new Date(startedAt)).catch(() => undefined);
+      return { ok: true, view };
+    } catch (error) {
+      if (error instanceof WbRateLimited) {
+        ctx.metrics.snapshotFetches.inc({ source, outcome: "rate_limited" });
+        await this.store.holdGate(source, account, Math.max(error.retryAfterMs, 250));
+        return { ok: false, failure: "rate_limited" };
+      }
+      if (error instanceof WbMethodDisabled) {
+        ctx.metrics.snapshotFetches.inc({ source, outcome: "disabled" });
+        await this.flags.markDisabled(source, account, chosen.id);
+        return { ok: false, failure: "disabled" };
+      }
+      if (error instanceof WbUnauthorized) {
+        ctx.metrics.snapshotFetches.inc({ source, outcome: "unauthorized" });
+        await this.onUnauthorized(chosen.id, `WB ${error.status}: ${error.message}`);
+        await this.store.openGate(source, account);
+        return { ok: false, failure: "unauthorized" };
+      }
+      // 5xx, timeout, a broken answer, an open breaker: try again soon (still paced by the limiter).
+      ctx.metrics.snapshotFetches.inc({ source, outcome: "error" });
+      ctx.logger.warn({ err: error, source, account, credentialId: chosen.id }, "slot snapshot read failed");
+      await this.store.holdGate(source, account, Math.min(periodMs, 1000));
+      return { ok: false, failure: "transient" };
+    }
+  }
+}
