@@ -42,12 +42,12 @@ export interface RedistributeOptions {
 }
 
 /**
- * Defaults: limits are shared for 900 ms (a bit under the 1 s tick, so one request alone
+ * Defaults: limits are shared for 800 ms (a bit under the 1 s tick, whose jobs jitter, so one request alone
  * still sees a fresh answer every tick while a supplier's many requests make about one
  * call per second); SUBMITTED older than 5 minutes is failed (the order call times out
  * far sooner).
  */
-export const REDISTRIBUTE_DEFAULTS: RedistributeOptions = { limitsTtlMs: 900, staleSubmittedMs: 5 * 60_000, touchEveryMs: 5_000 };
+export const REDISTRIBUTE_DEFAULTS: RedistributeOptions = { limitsTtlMs: 800, staleSubmittedMs: 5 * 60_000, touchEveryMs: 5_000 };
 
 /** Dependencies of {@link createRedistributeProcessor}. */
 export interface RedistributeProcessorDeps {
@@ -81,6 +81,9 @@ const dedupe = {
   invalidKey: (id: number) => `invalid-key-redistribution-${id}`,
   disabled: (credentialId: string) => `redistribution-disabled-${credentialId}`,
 };
+
+/** The `error` of a request that waits because WB switched the method off. */
+const DISABLED_REASON = "WB временно отключил перераспределение; заявка ждёт, пока его включат";
 
 /** A request's success notification is re-published (deduped) when a tick sees it DONE this recently. */
 const RENOTIFY_DONE_WITHIN_MS = 10 * 60_000;
@@ -147,9 +150,15 @@ export function createRedistributeProcessor(deps: RedistributeProcessorDeps): Re
     await stopWatching(request.id);
   };
 
+  /** Stores why a WAITING request waits, writing only when it changes (not every tick). */
+  const setWaitingReason = async (request: RedistributionRequest, reason: string | null): Promise<void> => {
+    if (request.error === reason) return;
+    await redistributions.transition(request.id, ["WAITING"], "WAITING", reason);
+  };
+
   const notifyDisabled = async (request: RedistributionRequest, credentialId: string): Promise<void> => {
     log.warn({ requestId: request.id }, "WB switched redistribution off; request keeps waiting");
-    await notify(request, "info", redistributionDisabledText(), dedupe.disabled(credentialId));
+    await notify(request, "source_disabled", redistributionDisabledText(), dedupe.disabled(credentialId));
   };
 
   /** Loads and decrypts the request's credential; fails the request when it cannot be used. */
@@ -199,6 +208,7 @@ export function createRedistributeProcessor(deps: RedistributeProcessorDeps): Re
       case "unauthorized":
         return await failUnauthorized(request, ["WAITING"], cred.credentialId, keyName);
       case "disabled":
+        await setWaitingReason(request, DISABLED_REASON);
         return await notifyDisabled(request, cred.credentialId);
       case "rate_limited":
         // The shared limiter's answer, not an error: nobody asks again before WB allows it.
@@ -334,7 +344,7 @@ export function createRedistributeProcessor(deps: RedistributeProcessorDeps): Re
         await redistributions.transition(request.id, ["SUBMITTED"], "WAITING", null);
         return;
       case "disabled":
-        await redistributions.transition(request.id, ["SUBMITTED"], "WAITING", "WB временно отключил перераспределение");
+        await redistributions.transition(request.id, ["SUBMITTED"], "WAITING", DISABLED_REASON);
         return await notifyDisabled(request, cred.credentialId);
       case "captcha":
         return await fail(request, ["SUBMITTED"], "WB просит подтвердить действие в кабинете (капча). Мы её не обходим: оформите перераспределение в кабинете WB.");
@@ -353,6 +363,7 @@ export function createRedistributeProcessor(deps: RedistributeProcessorDeps): Re
     const { cred, keyName } = loaded;
     const quotas = await readLimits(request, cred, keyName);
     if (!quotas) return;
+    if (request.error === DISABLED_REASON) await setWaitingReason(request, null); // WB turned it back on
     const src = quotas.find((q) => q.officeID === request.srcOfficeId);
     const dst = quotas.find((q) => q.officeID === request.dstOfficeId);
     if (!src || !dst || src.srcQuota < request.quantity || dst.dstQuota < request.quantity) {
