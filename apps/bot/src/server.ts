@@ -34,7 +34,7 @@ function same(a: string, b: string): boolean {
 export async function buildServer(deps: BotDeps, bot: Telegraf<BotContext>, options: BuildServerOptions = {}): Promise<FastifyInstance> {
   const metrics = options.metrics ?? createMetrics({ queues: deps.queues.all });
   const readyTimeoutMs = options.readyTimeoutMs ?? 1000;
-  const app = Fastify({ logger: false, disableRequestLogging: true, bodyLimit: 1024 * 1024 });
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
 
   registerWebhook(app, deps, bot, metrics);
 

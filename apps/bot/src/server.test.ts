@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseConfig, botSchema } from "@wbslots/config";
+import { freePort } from "@wbslots/testkit";
+import { silentLogger } from "@wbslots/logger";
+import { createBotApp, createBotDeps } from "./app";
+import { ADMIN, startHarness, type Harness } from "./testing.test-helpers";
+
+const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+
+describe("bot HTTP server", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ app: { sender: false } });
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("refuses a wrong or missing secret with 401 and processes nothing", async () => {
+    const userId = 700_001;
+    const wrong = await h.post(h.updates.commandUpdate(userId, "start"), "wrong_secret");
+    const missing = await h.post(h.updates.commandUpdate(userId, "start"), null);
+    expect(wrong.status).toBe(401);
+    expect(missing.status).toBe(401);
+    expect(await h.owned.deps.repos.users.get(BigInt(userId))).toBeNull();
+    expect(h.telegram.calls).toHaveLength(0);
+  });
+
+  it("answers 400 to a malformed body and keeps serving", async () => {
+    expect((await h.post("{not json")).status).toBe(400);
+    expect((await h.post({ message: { text: "no update_id" } })).status).toBe(400);
+    expect((await h.post({ update_id: "1" })).status).toBe(400);
+    expect((await h.post([1, 2])).status).toBe(400);
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+    const ok = await h.post(h.updates.commandUpdate(700_002, "help"));
+    expect(ok.status).toBe(200);
+  });
+
+  it("processes a duplicate update_id once", async () => {
+    const userId = 700_003;
+    const update = h.updates.commandUpdate(userId, "help");
+    const [a, b] = await Promise.all([h.post(update), h.post(update)]);
+    const c = await h.post(update);
+    expect([a.status, b.status, c.status]).toEqual([200, 200, 200]);
+    await h.telegram.waitFor((call) => call.method === "sendMessage" && call.payload.chat_id === userId);
+    expect(h.telegram.sentTo(userId)).toHaveLength(1);
+  });
+
+  it("serves /healthz and /readyz", async () => {
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${h.url}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ postgres: "ok", redis: "ok" });
+  });
+
+  it("/readyz is 503 naming Redis when Redis is unreachable", async () => {
+    const port = await freePort();
+    const config = parseConfig(botSchema, { ...h.config, REDIS_URL: `redis://127.0.0.1:${port}`, PORT: String(h.config.PORT), TRIAL_BOOKINGS: "2" } as Record<string, string>);
+    const owned = createBotDeps(config, silentLogger());
+    const app = await createBotApp(owned.deps, { sender: false });
+    try {
+      const started = Date.now();
+      const response = await app.server.inject({ method: "GET", url: "/readyz" });
+      expect(response.statusCode).toBe(503);
+      expect(response.json()).toMatchObject({ postgres: "ok", redis: "error" });
+      expect(Date.now() - started).toBeLessThan(3000);
+      // The webhook still works without Redis (dedupe skipped, update processed).
+      const update = h.updates.commandUpdate(700_004, "help");
+      const hook = await app.server.inject({ method: "POST", url: "/telegram/webhook", headers: { "x-telegram-bot-api-secret-token": h.config.TELEGRAM_WEBHOOK_SECRET }, payload: update });
+      expect(hook.statusCode).toBe(200);
+      expect(h.telegram.sentTo(700_004)).toHaveLength(1);
+    } finally {
+      await app.close();
+      await owned.close();
+    }
+  });
+
+  it("guards /metrics and /admin/queues with basic auth", async () => {
+    for (const path of ["/metrics", "/admin/queues"]) {
+      expect((await fetch(`${h.url}${path}`)).status).toBe(401);
+      expect((await fetch(`${h.url}${path}`, { headers: { authorization: basic(ADMIN.user, "wrong-password") } })).status).toBe(401);
+      const ok = await fetch(`${h.url}${path}`, { headers: { authorization: basic(ADMIN.user, ADMIN.password) } });
+      expect(ok.status).toBe(200);
+    }
+    const metrics = await (await fetch(`${h.url}/metrics`, { headers: { authorization: basic(ADMIN.user, ADMIN.password) } })).text();
+    expect(metrics).toContain("bot_webhook_updates_total");
+    expect(metrics).toMatch(/bot_webhook_updates_total\{type="message",outcome="duplicate"\} [1-9]/);
+    expect(metrics).toMatch(/bot_queue_jobs\{queue="notifications",state="waiting"\} 0/);
+    expect(metrics).toContain("bot_update_handler_seconds_bucket");
+    const board = await (await fetch(`${h.url}/admin/queues`, { headers: { authorization: basic(ADMIN.user, ADMIN.password) } })).text();
+    expect(board).toContain("<html");
+    const api = await fetch(`${h.url}/admin/queues/api/queues`, { headers: { authorization: basic(ADMIN.user, ADMIN.password) } });
+    expect(api.status).toBe(200);
+  });
+});
