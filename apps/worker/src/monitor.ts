@@ -49,12 +49,12 @@ export function createMonitorProcessor(deps: MonitorDeps): (job: Job) => Promise
   const { ctx, tasks, feed, flags, checks } = deps;
   const alternates = new Map<string, { facts: CredentialFacts | null; at: number }>();
 
-  /** A valid credential of the user of the other kind for the same account (cached 10 s). */
+  /** A valid credential of the user of the other kind for the same account (cached 5 s). */
   const alternateOf = async (task: CachedTask, credential: CredentialFacts, account: string): Promise<CredentialFacts | null> => {
     const other = credential.kind === "OFFICIAL_TOKEN" ? "PORTAL_SESSION" : "OFFICIAL_TOKEN";
     const id = `${task.userId}|${other}|${account}`;
     const cached = alternates.get(id);
-    if (cached && ctx.now() - cached.at < 10_000) return cached.facts;
+    if (cached && ctx.now() - cached.at < 5_000) return cached.facts;
     const list = await ctx.repos.apiKeys.list(task.userId);
     const found = list.find((c) => c.kind === other && c.isValid && accountOf(c) === account) ?? null;
     alternates.set(id, { facts: found, at: ctx.now() });
