@@ -128,7 +128,8 @@ export function startNotificationSender(deps: NotificationSenderDeps, options: N
     close: async () => {
       await worker.close();
       await overall.stop({ dropWaitingJobs: false }).catch(() => undefined);
-      await perChat.disconnect().catch(() => undefined);
+      for (const { limiter } of perChat.limiters()) await limiter.stop({ dropWaitingJobs: false }).catch(() => undefined);
+      await Promise.resolve(perChat.disconnect()).catch(() => undefined); // clears the group's cleanup interval
     },
   };
 }
