@@ -81,7 +81,7 @@ async function showRequests(ctx: BotContext, note?: string): Promise<void> {
 
 async function entry(ctx: BotContext): Promise<void> {
   await ensureUser(ctx);
-  if (ctx.inScene("redistribute")) await ctx.leave();
+  if (ctx.conversation) await ctx.leave();
   const existing = await ctx.deps.repos.redistributions.list(ctx.userId, 1);
   if (existing.length === 0) return startWizard(ctx);
   await showRequests(ctx);

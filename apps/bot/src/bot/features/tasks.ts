@@ -216,12 +216,14 @@ async function history(ctx: BotContext, id: number): Promise<void> {
 // ---- entry points ---------------------------------------------------------------------
 
 composer.command("tasks", async (ctx) => {
-  if (ctx.inScene("tasks")) await ctx.leave();
+  // A command ends whatever wizard was open (as /keys does).
+  if (ctx.conversation) await ctx.leave();
   await showList(ctx, 1);
 });
 composer.action("menu:tasks", async (ctx) => {
   await ack(ctx);
-  if (ctx.inScene("tasks")) await ctx.leave();
+  // A command ends whatever wizard was open (as /keys does).
+  if (ctx.conversation) await ctx.leave();
   await showList(ctx, 1);
 });
 
