@@ -4,7 +4,7 @@ import { enqueueBook, monitorJobSchema } from "@wbslots/queues";
 import { refreshIntervalMs } from "@wbslots/wb";
 import type { CheckBuffer } from "./checks";
 import type { WorkerContext } from "./context";
-import { accountOf, kindOf, sourceOf, tokenTypeOf, type CredentialFacts } from "./credentials";
+import { accountOf, sourceOf, tokenTypeOf, type CredentialFacts } from "./credentials";
 import type { SlotFeed } from "./feed";
 import { slotKey } from "./keys";
 import type { SourceFlags } from "./sources";
@@ -81,7 +81,7 @@ export function createMonitorProcessor(deps: MonitorDeps): (job: Job) => Promise
     const alternate = await alternateOf(task, credential, account);
     const usable = alternate && !(await flags.get(other, account)) ? alternate : null;
     await flags.tellUserOnce(own, account, off, task.userId, usable ? other : null);
-    if (usable && usable.kind === kindOf(other)) {
+    if (usable) {
       if (task.statusReason === SOURCE_DISABLED_REASON) await setReason(task, null);
       return { source: other, account, credential: usable };
     }
