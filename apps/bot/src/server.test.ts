@@ -55,7 +55,8 @@ describe("bot HTTP server", () => {
 
   it("/readyz is 503 naming Redis when Redis is unreachable", async () => {
     const port = await freePort();
-    const config = parseConfig(botSchema, { ...h.config, REDIS_URL: `redis://127.0.0.1:${port}`, PORT: String(h.config.PORT), TRIAL_BOOKINGS: "2" } as Record<string, string>);
+    const env = Object.fromEntries(Object.entries(h.config).map(([key, value]) => [key, value === undefined ? undefined : String(value)]));
+    const config = parseConfig(botSchema, { ...env, REDIS_URL: `redis://127.0.0.1:${port}` });
     const owned = createBotDeps(config, silentLogger());
     const app = await createBotApp(owned.deps, { sender: false });
     try {

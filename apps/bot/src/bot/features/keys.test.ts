@@ -1,4 +1,3 @@
-import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buttonsOf, sandboxAdmin, sandboxToken, startHarness, textsTo, type Harness } from "../../testing.test-helpers";
 
@@ -38,17 +37,13 @@ describe("/keys", () => {
 
     const [key] = await h.owned.deps.repos.apiKeys.list(BigInt(userId));
     expect(key).toMatchObject({ kind: "OFFICIAL_TOKEN", tokenType: "service", sellerId, isValid: true, name: "Ключ 1" });
-    const client = new pg.Client({ connectionString: h.config.DATABASE_URL });
-    await client.connect();
-    try {
-      const raw = await client.query("SELECT * FROM api_keys");
-      expect(JSON.stringify(raw.rows)).not.toContain(token);
-      expect(JSON.stringify(raw.rows)).not.toContain(token.split(".")[2]);
-      const ops = await client.query("SELECT payload::text AS p FROM operations");
-      expect(JSON.stringify(ops.rows)).not.toContain(token.split(".")[2]);
-    } finally {
-      await client.end();
-    }
+    const prisma = h.owned.deps.repos.prisma;
+    const raw = JSON.stringify(await prisma.$queryRaw<unknown[]>`SELECT id::text, encrypted_key, fingerprint, name FROM api_keys`);
+    expect(raw).toContain("encrypted_key");
+    expect(raw).not.toContain(token);
+    expect(raw).not.toContain(token.split(".")[2]);
+    const ops = JSON.stringify(await prisma.$queryRaw<unknown[]>`SELECT payload::text AS p FROM operations`);
+    expect(ops).not.toContain(token.split(".")[2]);
     expect((await h.owned.deps.repos.apiKeys.reveal(key!.id))?.secret).toBe(token);
 
     // Name it.
