@@ -5,6 +5,7 @@
  */
 import type { Telegram } from "telegraf";
 import { z } from "zod";
+import { pluralRu } from "@wbslots/domain";
 
 /** Telegram Stars currency code. */
 export const STARS_CURRENCY = "XTR";
@@ -70,14 +71,15 @@ export function validatePreCheckout(query: PreCheckoutQuery, offer: PlanPackage)
  * @returns the invoice message id
  */
 export async function sendStarsInvoice(telegram: Telegram, chatId: number, userId: bigint, offer: PlanPackage): Promise<number> {
+  const word = pluralRu(offer.bookings, "поставка", "поставки", "поставок");
   const result: unknown = await telegram.callApi("sendInvoice", {
     chat_id: chatId,
-    title: `Пакет: ${offer.bookings} поставок`,
-    description: `${offer.bookings} пойманных поставок FBW. Списываются только когда слот забронирован.`,
+    title: `Пакет: ${offer.bookings} ${word}`,
+    description: `${offer.bookings} ${word} FBW для автобронирования. Поставка списывается только когда слот забронирован.`,
     payload: encodePlanPayload({ bookings: offer.bookings, userId }),
     provider_token: "",
     currency: STARS_CURRENCY,
-    prices: [{ label: `${offer.bookings} поставок`, amount: offer.priceStars }],
+    prices: [{ label: `${offer.bookings} ${word}`, amount: offer.priceStars }],
   });
   return z.object({ message_id: z.number().int() }).parse(result).message_id;
 }

@@ -138,6 +138,17 @@ describe("/keys", () => {
     expect(JSON.parse(revealed!.secret)).toEqual({ authorizev3: session.authorizev3, supplierId: session.supplierId });
   });
 
+  it("deletes a token pasted outside the wizard", async () => {
+    const userId = 720_007;
+    await h.post(h.updates.commandUpdate(userId, "start"));
+    const { token } = await sandboxToken(h.sandbox, "service");
+    const update = h.updates.textUpdate(userId, token);
+    await h.post(update);
+    expect(h.telegram.callsOf("deleteMessage").some((c) => c.payload.message_id === (update.message as { message_id: number }).message_id)).toBe(true);
+    expect(textsTo(h.telegram, userId).at(-1)).toContain("/keys");
+    expect(await h.owned.deps.repos.apiKeys.list(BigInt(userId))).toHaveLength(0);
+  });
+
   it("refuses a sixth key with a clear message", async () => {
     const userId = 720_006;
     await h.post(h.updates.commandUpdate(userId, "start"));

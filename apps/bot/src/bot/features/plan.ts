@@ -1,6 +1,6 @@
 import { Composer, Markup } from "telegraf";
 import { message } from "telegraf/filters";
-import { catchesLeft, offerButtonText, planText, type PlanOffer } from "@wbslots/domain";
+import { catchesLeft, offerButtonText, planText, pluralRu, type PlanOffer } from "@wbslots/domain";
 import type { BotContext } from "../context";
 import type { Feature } from "../create-bot";
 import { MENU } from "../menu";
@@ -79,7 +79,7 @@ composer.on(message("successful_payment"), async (ctx) => {
   const left = catchesLeft({ trialBookings: trial, paidBookings: paid });
   await ctx.reply(
     [
-      `✅ Оплата прошла: +${payload.bookings} поставок. Спасибо!`,
+      `✅ Оплата прошла: +${payload.bookings} ${pluralRu(payload.bookings, "поставка", "поставки", "поставок")}. Спасибо!`,
       `Доступно всего: <b>${left}</b> (бесплатных ${trial}, оплаченных ${paid}).`,
       "",
       "Задачи, остановленные из-за нехватки поставок, сами не возобновляются — включите их в /tasks.",
