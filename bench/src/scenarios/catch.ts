@@ -1,0 +1,139 @@
+/**
+ * Scenario 1 — catch latency. For each task count N: N ACTIVE tasks spread over
+ * `--credentials` portal accounts (one sandbox seller, one bench user each) and
+ * the catalog's warehouses, the real workers watching them at 1 Hz. The sandbox
+ * (child process, its own clock) opens `--slots` matching cells at random
+ * moments; the figure is the sandbox's own time from a cell opening
+ * (`slotOpenedAt`) to the `plan/add` that booked it (`at`), from
+ * GET /__sandbox/bookings.
+ */
+import type { PostgresServer } from "@wbslots/testkit";
+import {
+  catalog,
+  coreEnv,
+  createBenchDb,
+  log,
+  moscowDay,
+  openQueues,
+  randomPrefix,
+  round,
+  seedAccounts,
+  seedTasks,
+  sleep,
+  startBenchRedis,
+  startSandboxProcess,
+  startWorkers,
+  summarize,
+  upsertMonitors,
+  type BenchOptions,
+  type Figure,
+  type ScenarioResult,
+  type SeededTask,
+  type Summary,
+} from "../harness";
+
+interface SandboxBooking {
+  readonly at: string;
+  readonly warehouseId: number;
+  readonly date: string;
+  readonly slotOpenedAt: string | null;
+}
+
+/** One catch-latency run. */
+export interface CatchRun {
+  readonly tasks: number;
+  readonly credentials: number;
+  readonly opened: number;
+  readonly booked: number;
+  /** Seconds: opening → plan/add, sandbox clock. */
+  readonly latency: Summary;
+  readonly latenciesS: number[];
+  readonly setupS: number;
+}
+
+/** @returns a random integer in [0, n) */
+const randomInt = (n: number): number => Math.floor(Math.random() * n);
+
+async function runOnce(pg: PostgresServer, options: BenchOptions, n: number): Promise<CatchRun> {
+  const tag = `catch${n}`;
+  const redis = await startBenchRedis(tag);
+  const sandbox = await startSandboxProcess(options.logDir, tag);
+  try {
+    const prefix = randomPrefix(tag);
+    const env = coreEnv("", redis.url, sandbox.url, prefix);
+    const db = await createBenchDb(pg, `bench_${tag}_${Date.now()}`, env.ENCRYPTION_KEY);
+    env.DATABASE_URL = db.url;
+    const setupStarted = performance.now();
+    const accounts = await seedAccounts(db.repos, sandbox, Math.min(options.credentials, n), "PORTAL_SESSION");
+    const tasks = await seedTasks(db.repos, accounts, n, catalog());
+    const queues = openQueues(redis.url, prefix);
+    await upsertMonitors(queues, tasks.map((t) => t.id));
+    const setupS = (performance.now() - setupStarted) / 1000;
+    const workers = await startWorkers(options.workers, env, options.concurrency, options.logDir, tag);
+    try {
+      // Let every task run a few times (task cache filled, snapshots read) before the first slot.
+      await sleep(options.warmup * 1000);
+      const used = new Set<string>();
+      const window = Math.max(options.duration, 10) * 1000;
+      const moments = Array.from({ length: options.slots }, () => Math.random() * window).sort((a, b) => a - b);
+      const t0 = performance.now();
+      let opened = 0;
+      for (const at of moments) {
+        const wait = at - (performance.now() - t0);
+        if (wait > 0) await sleep(wait);
+        let task: SeededTask | undefined;
+        let date = "";
+        for (let tries = 0; tries < 50; tries += 1) {
+          task = tasks[randomInt(tasks.length)];
+          date = moscowDay(1 + randomInt(12));
+          if (task && !used.has(`${task.warehouseId}|${date}`)) break;
+        }
+        if (!task) continue;
+        used.add(`${task.warehouseId}|${date}`);
+        await sandbox.admin("POST", "/__sandbox/slots", { warehouseId: task.warehouseId, date, boxTypeId: task.boxTypeId, coefficient: 1, allowUnload: true });
+        opened += 1;
+      }
+      // Every opened cell is bookable by some task: wait for all of them (bounded).
+      const deadline = performance.now() + 20_000;
+      let bookings: SandboxBooking[] = [];
+      while (performance.now() < deadline) {
+        bookings = await sandbox.admin<SandboxBooking[]>("GET", "/__sandbox/bookings");
+        if (bookings.length >= opened) break;
+        await sleep(250);
+      }
+      const latenciesS = bookings.filter((b) => b.slotOpenedAt).map((b) => (Date.parse(b.at) - Date.parse(b.slotOpenedAt ?? b.at)) / 1000);
+      const latency = summarize(latenciesS);
+      log(`catch @${n}: ${bookings.length}/${opened} booked, p50 ${round(latency.p50)} s p95 ${round(latency.p95)} s p99 ${round(latency.p99)} s max ${round(latency.max)} s`);
+      return { tasks: n, credentials: accounts.length, opened, booked: bookings.length, latency, latenciesS: latenciesS.map((v) => round(v)), setupS: round(setupS, 1) };
+    } finally {
+      for (const w of workers) await w.stop();
+    }
+  } finally {
+    await sandbox.stop();
+    await redis.stop();
+  }
+}
+
+/**
+ * Runs catch latency at every `--tasks` size.
+ * @returns table rows and raw latencies
+ */
+export async function runCatch(pg: PostgresServer, options: BenchOptions): Promise<ScenarioResult> {
+  const started = performance.now();
+  const runs: CatchRun[] = [];
+  for (const n of options.tasks) runs.push(await runOnce(pg, options, n));
+  const figures: Figure[] = [];
+  for (const run of runs) {
+    const at1000 = run.tasks === 1000;
+    const l = run.latency;
+    figures.push({
+      scenario: "catch",
+      figure: `p50 / p95 / p99 / max @${run.tasks} tasks, ${run.credentials} accts (${run.booked}/${run.opened} booked)`,
+      ours: `${round(l.p50, 2)} / ${round(l.p95, 2)} / ${round(l.p99, 2)} / ${round(l.max, 2)}`,
+      unit: "s",
+      goal: at1000 ? "p50 ≤ 0.8, p99 ≤ 1.5" : "",
+      met: at1000 ? l.p50 <= 0.8 && l.p99 <= 1.5 && run.booked === run.opened : null,
+    });
+  }
+  return { scenario: "catch", figures, details: { runs }, durationS: round((performance.now() - started) / 1000, 0) };
+}

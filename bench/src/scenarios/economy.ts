@@ -1,0 +1,127 @@
+/**
+ * Scenario 3 — upstream economy. For each task count N, N tasks over
+ * `--credentials` WB accounts, half portal sessions (report refresh 2 s) and half
+ * service tokens (official coefficients, refresh 10 s); nothing opens. Over a
+ * window the sandbox's own request log gives the slot reads per (account,
+ * source): the figure is reads × refresh period / window — 1.00 means exactly
+ * one read per refresh period — and the number of 429 answers (over WB's limits).
+ */
+import type { PostgresServer } from "@wbslots/testkit";
+import {
+  catalog,
+  coreEnv,
+  createBenchDb,
+  log,
+  openQueues,
+  randomPrefix,
+  round,
+  seedAccounts,
+  seedTasks,
+  sleep,
+  startBenchRedis,
+  startSandboxProcess,
+  startWorkers,
+  upsertMonitors,
+  type BenchOptions,
+  type Figure,
+  type ScenarioResult,
+} from "../harness";
+
+interface RequestEntry {
+  readonly at: string;
+  readonly method: string;
+  readonly sellerId: string | null;
+  readonly status: number;
+}
+
+/** Slot-read method of each source in the sandbox log, with WB's refresh period for our token types. */
+const READS: Record<string, { source: "portal" | "official"; periodS: number }> = {
+  acceptanceCoefficientsReport: { source: "portal", periodS: 2 },
+  coefficients: { source: "official", periodS: 10 },
+};
+
+/** One economy run. */
+export interface EconomyRun {
+  readonly tasks: number;
+  readonly windowS: number;
+  /** Per source: reads per refresh period, min / mean / max over accounts. */
+  readonly perPeriod: Record<string, { accounts: number; min: number; mean: number; max: number; readsPerS: number }>;
+  readonly total429: number;
+  readonly totalRequests: number;
+}
+
+async function runOnce(pg: PostgresServer, options: BenchOptions, n: number): Promise<EconomyRun> {
+  const tag = `econ${n}`;
+  const redis = await startBenchRedis(tag);
+  const sandbox = await startSandboxProcess(options.logDir, tag);
+  try {
+    const prefix = randomPrefix(tag);
+    const env = coreEnv("", redis.url, sandbox.url, prefix);
+    const db = await createBenchDb(pg, `bench_${tag}_${Date.now()}`, env.ENCRYPTION_KEY);
+    env.DATABASE_URL = db.url;
+    const accounts = await seedAccounts(db.repos, sandbox, Math.max(2, Math.min(options.credentials, n)), "mixed");
+    const tasks = await seedTasks(db.repos, accounts, n, catalog());
+    const queues = openQueues(redis.url, prefix);
+    await upsertMonitors(queues, tasks.map((t) => t.id));
+    const workers = await startWorkers(options.workers, env, options.concurrency, options.logDir, tag);
+    try {
+      await sleep(Math.max(options.warmup, 5) * 1000);
+      const windowS = Math.max(30, options.duration * 2);
+      const since = new Date().toISOString();
+      await sleep(windowS * 1000);
+      const until = Date.now();
+      const log429 = await sandbox.admin<RequestEntry[]>("GET", `/__sandbox/requests?since=${encodeURIComponent(since)}`);
+      const inWindow = log429.filter((r) => Date.parse(r.at) < until && r.method !== "admin");
+      const perPeriod: EconomyRun["perPeriod"] = {};
+      for (const [method, spec] of Object.entries(READS)) {
+        const own = accounts.filter((a) => (a.kind === "PORTAL_SESSION") === (spec.source === "portal"));
+        const counts = own.map((a) => inWindow.filter((r) => r.method === method && r.sellerId === a.sellerId && r.status === 200).length);
+        const ratios = counts.map((c) => (c * spec.periodS) / windowS);
+        const total = counts.reduce((a, b) => a + b, 0);
+        perPeriod[spec.source] = {
+          accounts: own.length,
+          min: round(Math.min(...ratios), 2),
+          mean: round(ratios.reduce((a, b) => a + b, 0) / Math.max(1, ratios.length), 2),
+          max: round(Math.max(...ratios), 2),
+          readsPerS: round(total / windowS, 2),
+        };
+      }
+      const total429 = inWindow.filter((r) => r.status === 429).length;
+      log(`economy @${n}: ${JSON.stringify(perPeriod)}, 429s: ${total429}, requests: ${inWindow.length}`);
+      return { tasks: n, windowS, perPeriod, total429, totalRequests: inWindow.length };
+    } finally {
+      for (const w of workers) await w.stop();
+    }
+  } finally {
+    await sandbox.stop();
+    await redis.stop();
+  }
+}
+
+/**
+ * Runs upstream economy at every `--tasks` size.
+ * @returns table rows and raw counts
+ */
+export async function runEconomy(pg: PostgresServer, options: BenchOptions): Promise<ScenarioResult> {
+  const started = performance.now();
+  const runs: EconomyRun[] = [];
+  for (const n of options.tasks) runs.push(await runOnce(pg, options, n));
+  const figures: Figure[] = [];
+  for (const run of runs) {
+    for (const [source, p] of Object.entries(run.perPeriod)) {
+      // A window holds windowS/period periods; ±1 read of edge effect is allowed.
+      const slack = READS[source === "portal" ? "acceptanceCoefficientsReport" : "coefficients"]?.periodS ?? 1;
+      const tolerance = slack / run.windowS;
+      figures.push({
+        scenario: "economy",
+        figure: `${source} reads per refresh period (min/mean/max of ${p.accounts} accts) @${run.tasks} tasks`,
+        ours: `${p.min} / ${p.mean} / ${p.max}`,
+        unit: `reads/period (${p.readsPerS}/s total)`,
+        goal: "1 per period",
+        met: p.max <= 1 + tolerance + 1e-9 && p.min >= 1 - 2 * tolerance - 1e-9,
+      });
+    }
+    figures.push({ scenario: "economy", figure: `429 answers from WB @${run.tasks} tasks`, ours: run.total429, unit: "count", goal: "0", met: run.total429 === 0 });
+  }
+  return { scenario: "economy", figures, details: { runs }, durationS: round((performance.now() - started) / 1000, 0) };
+}

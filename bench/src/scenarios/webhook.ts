@@ -1,0 +1,182 @@
+/**
+ * Scenario 4 — webhook throughput. The real bot (apps/bot, child process) over
+ * Postgres and Redis, the fake Bot API in its own child process; load from
+ * autocannon in this process: `--connections` concurrent connections, each
+ * request a fresh update (unique update_id, the webhook dedupes them) pressing
+ * «📋 Мои задачи» (`menu:tasks`) as one of 50 existing users with 3 tasks each —
+ * the bot answers the callback, reads the user, tasks and credentials and edits
+ * the message. Beside it, in the same run and the same way: a bare Fastify route
+ * (child process). Repeated `--repeats` times; medians reported.
+ */
+import { randomBytes } from "node:crypto";
+import path from "node:path";
+import autocannon, { type AutocannonResult } from "autocannon";
+import { freePort, startTsProcess, waitForHttpStatus, type ManagedProcess, type PostgresServer } from "@wbslots/testkit";
+import {
+  catalog,
+  coreEnv,
+  createBenchDb,
+  log,
+  median,
+  moscowDay,
+  onCleanup,
+  randomPrefix,
+  round,
+  sleep,
+  startBenchRedis,
+  type BenchOptions,
+  type Figure,
+  type ScenarioResult,
+} from "../harness";
+
+const USERS = 50;
+const TASKS_PER_USER = 3;
+
+/** One load run against one server. */
+interface LoadRun {
+  readonly rps: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly non2xx: number;
+  readonly errors: number;
+}
+
+async function waitForLine(child: ManagedProcess, prefix: string, timeoutMs: number): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const line = child.output().split("\n").find((l) => l.startsWith(prefix));
+    if (line) return line.slice(prefix.length).trim();
+    await sleep(100);
+  }
+  throw new Error(`${child.name} did not print "${prefix}" in ${timeoutMs} ms:\n${child.output().slice(-2000)}`);
+}
+
+async function load(url: string, secret: string, userIds: readonly number[], connections: number, duration: number, botId: number): Promise<LoadRun> {
+  let updateId = 500_000_000 + Math.floor(Math.random() * 1_000_000_000);
+  let callbackId = 1;
+  const result: AutocannonResult = await autocannon({
+    url,
+    connections,
+    duration,
+    timeout: 10,
+    requests: [
+      {
+        method: "POST",
+        path: "/telegram/webhook",
+        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": secret },
+        setupRequest: (request) => {
+          const userId = userIds[Math.floor(Math.random() * userIds.length)] ?? 1;
+          const from = { id: userId, is_bot: false, first_name: "Бенч", language_code: "ru" };
+          const update = {
+            update_id: updateId++,
+            callback_query: {
+              id: String(callbackId++),
+              from,
+              chat_instance: "1",
+              data: "menu:tasks",
+              message: { message_id: 1, from: { id: botId, is_bot: true, first_name: "WB Slots" }, chat: { id: userId, type: "private", first_name: "Бенч" }, date: Math.floor(Date.now() / 1000), text: "…" },
+            },
+          };
+          return { ...request, body: JSON.stringify(update) };
+        },
+      },
+    ],
+  });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, non2xx: result.non2xx, errors: result.errors + result.timeouts };
+}
+
+/**
+ * Runs the webhook scenario.
+ * @returns table rows and every run
+ */
+export async function runWebhook(pg: PostgresServer, options: BenchOptions): Promise<ScenarioResult> {
+  const started = performance.now();
+  const redis = await startBenchRedis("webhook");
+  const prefix = randomPrefix("hook");
+  // The bot does not call WB for this update; the WB URLs point at a closed loopback port.
+  const env = coreEnv("", redis.url, `http://127.0.0.1:${await freePort()}`, prefix);
+  const db = await createBenchDb(pg, `bench_webhook_${Date.now()}`, env.ENCRYPTION_KEY);
+  env.DATABASE_URL = db.url;
+
+  const userIds: number[] = [];
+  const warehouses = catalog();
+  for (let i = 0; i < USERS; i += 1) {
+    const id = 8_000_000_000 + i;
+    userIds.push(id);
+    await db.repos.prisma.user.create({ data: { id: BigInt(id), firstName: `u${i}`, trialBookings: 2 } });
+    const key = await db.repos.apiKeys.create({ userId: BigInt(id), kind: "OFFICIAL_TOKEN", name: "Ключ 1", secret: `bench-token-${i}-${randomBytes(8).toString("hex")}`, tokenType: "personal", sellerId: `seller-${i}` });
+    for (let t = 0; t < TASKS_PER_USER; t += 1) {
+      const w = warehouses[(i * TASKS_PER_USER + t) % warehouses.length] ?? { id: 507, name: "Коледино" };
+      await db.repos.tasks.create({ userId: BigInt(id), credentialId: key.id, warehouseId: w.id, warehouseName: w.name, dateFrom: moscowDay(1), dateTo: moscowDay(10), boxTypeId: 2, maxCoefficient: 3, goods: [{ barcode: "2000000000013", quantity: 5 }] });
+    }
+  }
+
+  const botToken = `${100_000_000 + Math.floor(Math.random() * 800_000_000)}:${randomBytes(20).toString("base64url")}`;
+  const botId = Number(botToken.split(":")[0]);
+  const secret = randomBytes(16).toString("hex");
+  const telegram = startTsProcess("fake-telegram", "bench/src/children/fake-telegram.ts", { TELEGRAM_BOT_TOKEN: botToken }, path.join(options.logDir, "fake-telegram.log"));
+  const stopTelegram = onCleanup("fake-telegram", () => telegram.stop());
+  const apiRoot = await waitForLine(telegram, "READY ", 30_000);
+
+  const botPort = await freePort();
+  const bot = startTsProcess(
+    "bot",
+    "apps/bot/src/main.ts",
+    { ...env, TELEGRAM_BOT_TOKEN: botToken, TELEGRAM_API_ROOT: apiRoot, TELEGRAM_WEBHOOK_SECRET: secret, HOST: "127.0.0.1", PORT: String(botPort), ADMIN_USER: "admin", ADMIN_PASSWORD: randomBytes(12).toString("hex") },
+    path.join(options.logDir, "bot.log"),
+  );
+  const stopBot = onCleanup("bot", () => bot.stop());
+  const barePort = await freePort();
+  const bare = startTsProcess("bare-fastify", "bench/src/children/bare-server.ts", { PORT: String(barePort), TELEGRAM_WEBHOOK_SECRET: secret }, path.join(options.logDir, "bare.log"));
+  const stopBare = onCleanup("bare-fastify", () => bare.stop());
+  const botUrl = `http://127.0.0.1:${botPort}`;
+  const bareUrl = `http://127.0.0.1:${barePort}`;
+  try {
+    try {
+      await waitForHttpStatus(`${botUrl}/readyz`, 120_000);
+      await waitForHttpStatus(`${bareUrl}/healthz`, 60_000);
+    } catch (error) {
+      throw new Error(`${String(error)}\n--- bot ---\n${bot.output().slice(-3000)}`);
+    }
+    // Warm both (JIT, connection pools, Telegraf session paths), not measured.
+    await load(botUrl, secret, userIds, options.connections, 3, botId);
+    await load(bareUrl, secret, userIds, options.connections, 2, botId);
+    const ours: LoadRun[] = [];
+    const base: LoadRun[] = [];
+    const seconds = Math.max(5, Math.round(options.duration / 2));
+    for (let r = 0; r < options.repeats; r += 1) {
+      // Alternate, so drift of the machine hits both alike.
+      const o = await load(botUrl, secret, userIds, options.connections, seconds, botId);
+      const b = await load(bareUrl, secret, userIds, options.connections, seconds, botId);
+      log(`webhook run ${r + 1}: bot ${round(o.rps, 0)} rps p50 ${o.p50} ms p99 ${o.p99} ms (non2xx ${o.non2xx}, errors ${o.errors}); bare ${round(b.rps, 0)} rps p50 ${b.p50} ms p99 ${b.p99} ms`);
+      ours.push(o);
+      base.push(b);
+    }
+    const rps = median(ours.map((r) => r.rps));
+    const baseRps = median(base.map((r) => r.rps));
+    const p99 = median(ours.map((r) => r.p99));
+    const ratio = baseRps > 0 ? rps / baseRps : null;
+    const failures = ours.reduce((a, r) => a + r.non2xx + r.errors, 0);
+    const figures: Figure[] = [
+      {
+        scenario: "webhook",
+        figure: `updates/s, /tasks press, ${options.connections} conns (median of ${options.repeats})`,
+        ours: round(rps, 0),
+        baseline: round(baseRps, 0),
+        ratio: ratio === null ? null : round(ratio, 3),
+        unit: "req/s",
+        goal: "ratio ≥ 0.25 at p99 < 50 ms",
+        met: ratio !== null && ratio >= 0.25 && p99 < 50 && failures === 0,
+      },
+      { scenario: "webhook", figure: "latency p50", ours: median(ours.map((r) => r.p50)), baseline: median(base.map((r) => r.p50)), unit: "ms" },
+      { scenario: "webhook", figure: "latency p99", ours: p99, baseline: median(base.map((r) => r.p99)), unit: "ms", goal: "< 50 ms", met: p99 < 50 },
+      { scenario: "webhook", figure: "non-2xx + errors (bot)", ours: failures, unit: "count", goal: "0", met: failures === 0 },
+    ];
+    return { scenario: "webhook", figures, details: { ours, baseline: base, connections: options.connections, seconds }, durationS: round((performance.now() - started) / 1000, 0) };
+  } finally {
+    await stopBare();
+    await stopBot();
+    await stopTelegram();
+    await redis.stop();
+  }
+}
