@@ -37,6 +37,9 @@ export interface NotificationSender {
   close(): Promise<void>;
 }
 
+/** Sends to one chat waiting in-process before further jobs for it are re-delayed instead. */
+const MAX_PENDING_PER_CHAT = 5;
+
 /** What happened to one job (returned as the job's result). */
 export type SendResult = { readonly outcome: "sent"; readonly messageId: number } | { readonly outcome: "blocked" };
 
@@ -52,7 +55,8 @@ export function startNotificationSender(deps: NotificationSenderDeps, options: N
   const log = deps.logger.child({ component: "notifications" });
   const perSecond = options.perSecond ?? 30;
   const overall = new Bottleneck({ minTime: Math.ceil(1000 / perSecond), maxConcurrent: perSecond });
-  const perChat = new Bottleneck.Group({ maxConcurrent: 1, minTime: options.perChatIntervalMs ?? 1000 });
+  const perChatIntervalMs = options.perChatIntervalMs ?? 1000;
+  const perChat = new Bottleneck.Group({ maxConcurrent: 1, minTime: perChatIntervalMs });
   overall.on("error", (error: unknown) => log.warn({ err: error }, "limiter error"));
 
   const send = async (job: NotificationJob): Promise<number> => {
@@ -86,6 +90,14 @@ export function startNotificationSender(deps: NotificationSenderDeps, options: N
       throw new UnrecoverableError("invalid notification payload");
     }
     const data = parsed.data;
+    // A burst to one chat must not hold every worker slot while the 1/s per-chat limiter drains:
+    // beyond a few queued sends the job goes back to the delayed set for roughly its turn.
+    const chatCounts = perChat.key(data.userId).counts();
+    const pending = chatCounts.RECEIVED + chatCounts.QUEUED + chatCounts.RUNNING + chatCounts.EXECUTING;
+    if (pending >= MAX_PENDING_PER_CHAT) {
+      await job.moveToDelayed(Date.now() + pending * perChatIntervalMs, token);
+      throw new DelayedError();
+    }
     try {
       const messageId = await send(data);
       deps.metrics.notificationSends.inc({ outcome: "sent" });
