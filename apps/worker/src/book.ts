@@ -2,7 +2,7 @@ import type { Job } from "bullmq";
 import { dbDateToIso, WATCHING_STATUSES, type BookingResult, type MonitoringTask, type TaskStatus } from "@wbslots/db";
 import { bookingSuccessText, isBoxTypeId, needsActionCaptchaText, trialOverText, type BoxTypeId } from "@wbslots/domain";
 import { bookJobSchema, removeMonitor, type BookJob, type SlotRef } from "@wbslots/queues";
-import { WbBadRequest, WbCaptchaRequired, WbSlotTaken, WbUnauthorized } from "@wbslots/wb";
+import { WbBadRequest, WbCaptchaRequired, WbCircuitOpen, WbRateLimited, WbSlotTaken, WbUnauthorized } from "@wbslots/wb";
 import type { WorkerContext } from "./context";
 import { accountOf, revealCredential, type FetchCredential } from "./credentials";
 import { slotKey } from "./keys";
@@ -170,6 +170,8 @@ export function createBookProcessor(deps: BookDeps): (job: Job) => Promise<void>
       return;
     }
 
+    // Set once plan/add has been sent: from then on WB may have booked even if we saw no answer.
+    let planSent = false;
     try {
       if (!booking.draftId) {
         const draftId = await ctx.wb.portal.createDraft(cred.portal);
@@ -187,6 +189,7 @@ export function createBookProcessor(deps: BookDeps): (job: Job) => Promise<void>
         booking = await ctx.repos.bookings.advance(booking.id, "PREORDER_CREATED", { preorderId: String(preorderId) });
       }
       // plan/add on the stored preorder: repeating it after a crash returns the same supplyId.
+      planSent = true;
       const { supplyId } = await ctx.wb.portal.planAdd(cred.portal, {
         preorderId: Number(booking.preorderId),
         deliveryDate: `${target.date}T00:00:00Z`,
@@ -223,6 +226,16 @@ export function createBookProcessor(deps: BookDeps): (job: Job) => Promise<void>
       // retries with backoff. Every step above resumes, so a retry is safe.
       const attempts = job.opts.attempts ?? 1;
       if (job.attemptsMade + 1 < attempts) throw error;
+      const notSent = error instanceof WbRateLimited || error instanceof WbCircuitOpen;
+      if (planSent && !notSent) {
+        // plan/add went out and its outcome is unknown (timeout, 5xx, unreadable answer): WB
+        // may have booked. Failing now would refund a catch for a booking that exists, and a
+        // later match could book a second slot. The booking stays PENDING; the sweep-bookings
+        // job re-enqueues it, and plan/add on the same preorder returns the same supplyId.
+        ctx.logger.error({ err: error, taskId: task.id, bookingId: booking.id }, "plan/add outcome unknown; left PENDING for the sweeper");
+        ctx.metrics.bookings.inc({ outcome: "unknown_pending" });
+        return;
+      }
       ctx.logger.error({ err: error, taskId: task.id, bookingId: booking.id }, "booking failed after every attempt");
       if (await ctx.repos.bookings.fail(booking.id, `gave_up: ${error instanceof Error ? error.name : "error"}`)) {
         await suppress(task.id, target, SUPPRESS_TAKEN_MS);

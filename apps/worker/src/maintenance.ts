@@ -101,7 +101,7 @@ export function createMaintenance(deps: MaintenanceDeps): Maintenance {
       await removeMonitor(ctx.queues, id);
       monitorsRemoved += 1;
     }
-    const waiting = new Set(await ctx.repos.redistributions.waitingIds());
+    const waiting = new Set(await ctx.repos.redistributions.watchedIds());
     let watchersAdded = 0;
     let watchersRemoved = 0;
     for (const id of waiting) {

@@ -70,9 +70,23 @@ export class RedistributionRepository {
     await this.db.redistributionRequest.updateMany({ where: { id }, data: { lastCheckedAt: at } });
   }
 
-  /** @returns ids of every WAITING request (reconciler) */
+  /** @returns ids of every WAITING request */
   async waitingIds(): Promise<number[]> {
-    const rows = await this.db.redistributionRequest.findMany({ where: { status: "WAITING" }, select: { id: true }, orderBy: { id: "asc" } });
+    return await this.idsIn(["WAITING"]);
+  }
+
+  /**
+   * Ids of the requests that must keep a watcher: WAITING ones, and SUBMITTED
+   * ones (a worker that died between the submit guard and WB's answer leaves a
+   * SUBMITTED request; its watcher is what later marks it FAILED for a human).
+   * @returns the ids, ascending
+   */
+  async watchedIds(): Promise<number[]> {
+    return await this.idsIn(["WAITING", "SUBMITTED"]);
+  }
+
+  private async idsIn(statuses: RedistributionStatus[]): Promise<number[]> {
+    const rows = await this.db.redistributionRequest.findMany({ where: { status: { in: statuses } }, select: { id: true }, orderBy: { id: "asc" } });
     return rows.map((row) => row.id);
   }
 }
