@@ -3,4 +3,4 @@ export { startEmbeddedPostgres, externalPostgres, runSql, type PostgresServer, t
 export { readMigrations, createMigratedDatabase, cloneDatabase, repoRoot } from "./migrations";
 export { startRedis, waitForRedis, redisServerBinary, type RedisServer } from "./redis";
 export { startFakeTelegram, createUpdateBuilders, type FakeTelegram, type RecordedCall, type FakeFailure, type StartFakeTelegramOptions, type UpdateBuilders, type FakeUser, type FakePayment } from "./fake-telegram";
-export { startTsProcess, waitForHttpStatus, eventually, type ManagedProcess } from "./processes";
+export { startTsProcess, startNodeProcess, waitForHttpStatus, eventually, type ManagedProcess } from "./processes";

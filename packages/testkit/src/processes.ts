@@ -22,7 +22,15 @@ export interface ManagedProcess {
  * @returns the managed process
  */
 export function startTsProcess(name: string, entry: string, env: Record<string, string>, logFile?: string): ManagedProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, entry)], {
+  return startNodeProcess(name, ["--import", "tsx", path.join(repoRoot, entry)], env, logFile);
+}
+
+/**
+ * Starts `node <args>` in the repo root with only the given environment (plus PATH and HOME).
+ * @returns the managed process
+ */
+export function startNodeProcess(name: string, args: string[], env: Record<string, string>, logFile?: string): ManagedProcess {
+  const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", NODE_ENV: "test", ...env },
     stdio: ["ignore", "pipe", "pipe"],
