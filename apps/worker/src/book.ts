@@ -142,7 +142,11 @@ export function createBookProcessor(deps: BookDeps): (job: Job) => Promise<void>
         await removeMonitor(ctx.queues, id);
         changed(id);
       }
-      await notifyUser(ctx, task.userId, "trial_over", trialOverText(), { dedupeKey: `trial-over-${task.userId}-${task.id}` });
+      const offer = { id: "pkg", bookings: ctx.config.PLAN_PACKAGE_BOOKINGS, priceStars: ctx.config.PLAN_PRICE_STARS };
+      await notifyUser(ctx, task.userId, "trial_over", trialOverText([offer]), {
+        dedupeKey: `trial-over-${task.userId}-${task.id}`,
+        buttons: [[{ text: "💳 Купить поставки", callback_data: "menu:plan" }]],
+      });
       await ctx.repos.operations.log(task.userId, "task.paused", { reason: "no_catches", taskIds: paused });
       ctx.metrics.bookings.inc({ outcome: "no_catches" });
       return;

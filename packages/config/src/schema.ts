@@ -29,6 +29,10 @@ export const coreSchema = z.object({
   SNAPSHOT_MAX_AGE_MS: positiveInt.default(5000),
   /** BullMQ key prefix (tests isolate runs with it). */
   QUEUE_PREFIX: z.string().min(1).default("wbslots"),
+  /** Telegram Stars price of one package of catches (the bot sells it; the worker offers it when catches run out). */
+  PLAN_PRICE_STARS: positiveInt.default(250),
+  /** Catches granted by one package. */
+  PLAN_PACKAGE_BOOKINGS: positiveInt.default(10),
 });
 
 /** The bot process (Fastify + Telegraf + notifications sender + dashboard). */
@@ -43,10 +47,6 @@ export const botSchema = coreSchema.extend({
   PORT: port.default(3000),
   ADMIN_USER: z.string().min(1),
   ADMIN_PASSWORD: z.string().min(8, "must be at least 8 characters"),
-  /** Telegram Stars price of one package of catches. */
-  PLAN_PRICE_STARS: positiveInt.default(250),
-  /** Catches granted by one package. */
-  PLAN_PACKAGE_BOOKINGS: positiveInt.default(10),
 });
 
 /** A worker process (monitor / book / redistribute jobs). */
@@ -54,6 +54,8 @@ export const workerSchema = coreSchema.extend({
   WORKER_CONCURRENCY: positiveInt.default(50),
   /** Port for the worker's /metrics and /healthz (0 = off). */
   WORKER_METRICS_PORT: port.default(0),
+  /** How often a worker checks that the maintenance schedulers survived in Redis (ms; 0 = off). */
+  WORKER_SELF_HEAL_MS: z.coerce.number().int().min(0).default(60_000),
 });
 
 /** The WB sandbox process. */

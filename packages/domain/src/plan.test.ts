@@ -73,7 +73,7 @@ describe("offers", () => {
     ["p5", 5],
     ["nope", undefined],
   ])("findOffer(%s)", (id, bookings) => {
-    expect(findOffer(id)?.bookings).toBe(bookings);
+    expect(findOffer(id, PLAN_OFFERS)?.bookings).toBe(bookings);
   });
   it("pricePerBooking", () => {
     expect(pricePerBooking({ id: "x", bookings: 4, priceStars: 250 })).toBe(63);

@@ -20,7 +20,7 @@ export interface PlanOffer {
   readonly priceStars: number;
 }
 
-/** The packages on sale, cheapest first. */
+/** Example package ladder (tests, docs). Production sells what PLAN_PACKAGE_BOOKINGS / PLAN_PRICE_STARS configure. */
 export const PLAN_OFFERS: readonly PlanOffer[] = [
   { id: "p1", bookings: 1, priceStars: 75 },
   { id: "p5", bookings: 5, priceStars: 300 },
@@ -77,7 +77,7 @@ export function applyPurchase(balance: CatchBalance, offer: PlanOffer): CatchBal
  * Finds an offer by id.
  * @returns the offer, or undefined for an unknown id
  */
-export function findOffer(id: string, offers: readonly PlanOffer[] = PLAN_OFFERS): PlanOffer | undefined {
+export function findOffer(id: string, offers: readonly PlanOffer[]): PlanOffer | undefined {
   return offers.find((o) => o.id === id);
 }
 

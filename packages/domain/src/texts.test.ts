@@ -167,7 +167,7 @@ describe("notifications", () => {
   });
 
   it("trial over lists the offers", () => {
-    const text = trialOverText();
+    const text = trialOverText(PLAN_OFFERS);
     expect(text).toContain("Бесплатные поставки закончились");
     for (const o of PLAN_OFFERS) expect(text).toContain(`${o.priceStars} ⭐`);
     assertSafeHtml(text);
@@ -204,7 +204,7 @@ describe("commands", () => {
     assertSafeHtml(text);
   });
   it("plan shows the balance and offers", () => {
-    const text = planText({ trialBookings: 1, paidBookings: 4 });
+    const text = planText({ trialBookings: 1, paidBookings: 4, offers: PLAN_OFFERS });
     expect(text).toContain("Бесплатных поставок: 1");
     expect(text).toContain("Оплаченных поставок: 4");
     expect(text).toContain("<b>5</b>");

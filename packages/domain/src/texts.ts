@@ -6,7 +6,7 @@
 import { BOX_TYPES, type BoxTypeId, type IsoDate, type SlotSource } from "./slot";
 import { formatRuDate } from "./dates";
 import type { CalendarState } from "./calendar";
-import { PLAN_OFFERS, pricePerBooking, type PlanOffer } from "./plan";
+import { pricePerBooking, type PlanOffer } from "./plan";
 import type { TaskStatus } from "./task";
 
 /** First line of the booking success message (BOOKING_SUCCESS). */
@@ -271,7 +271,7 @@ function offersBlock(offers: readonly PlanOffer[]): string[] {
 /**
  * The free catches are used up: offer the packages. Tasks are paused until the user pays.
  */
-export function trialOverText(offers: readonly PlanOffer[] = PLAN_OFFERS): string {
+export function trialOverText(offers: readonly PlanOffer[]): string {
   return [
     "🎁 <b>Бесплатные поставки закончились</b>",
     "Задачи на паузе: бронировать новые слоты не на что.",
@@ -287,7 +287,7 @@ export function trialOverText(offers: readonly PlanOffer[] = PLAN_OFFERS): strin
 export interface PlanTextParams {
   readonly trialBookings: number;
   readonly paidBookings: number;
-  readonly offers?: readonly PlanOffer[];
+  readonly offers: readonly PlanOffer[];
 }
 
 /**
@@ -305,7 +305,7 @@ export function planText(p: PlanTextParams): string {
     "Списываем одну поставку только когда слот забронирован. Сначала тратятся бесплатные.",
     "",
     "Пакеты:",
-    ...offersBlock(p.offers ?? PLAN_OFFERS),
+    ...offersBlock(p.offers),
   ].join("\n");
 }
 
