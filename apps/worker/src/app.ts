@@ -35,6 +35,13 @@ export interface WorkerAppOptions {
   readonly reconcileOnStart?: boolean;
   /** Upsert the maintenance schedulers at start (default true). */
   readonly scheduleMaintenance?: boolean;
+  /**
+   * How often this process checks that the maintenance schedulers still exist in
+   * Redis (default 60 s; 0 = never). They are gone after a Redis loss (FLUSHALL,
+   * a restart without persistence); then they are upserted again and a reconcile
+   * runs at once, so every watched task's monitor comes back.
+   */
+  readonly selfHealEveryMs?: number;
 }
 
 /** Dependencies of {@link createWorkerApp}. */
@@ -114,6 +121,23 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
 
   const workers: Worker[] = [];
   let started = false;
+  let healTimer: NodeJS.Timeout | undefined;
+  let healing = false;
+  const selfHeal = async (): Promise<void> => {
+    if (healing) return;
+    healing = true;
+    try {
+      if (await deps.queues.maintenance.getJobScheduler("maintenance:reconcile")) return;
+      logger.warn("maintenance schedulers missing (Redis lost?): rescheduling and reconciling");
+      await upsertMaintenance(deps.queues);
+      const result = await maintenance.reconcileOnce();
+      logger.warn({ reconcile: result ?? "another worker is reconciling" }, "self-heal reconcile");
+    } catch (error) {
+      logger.error({ err: error }, "self-heal failed; retrying on the next tick");
+    } finally {
+      healing = false;
+    }
+  };
 
   return {
     metrics,
@@ -146,9 +170,15 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
         });
         workers.push(worker);
       }
+      const healEvery = options.selfHealEveryMs ?? 60_000;
+      if (healEvery > 0) {
+        healTimer = setInterval(() => void selfHeal(), healEvery);
+        healTimer.unref();
+      }
       logger.info({ queues: processors.map((p) => p.name), concurrency: deps.config.WORKER_CONCURRENCY }, "worker started");
     },
     async close() {
+      if (healTimer) clearInterval(healTimer);
       // Worker.close() stops fetching and waits for the jobs in flight.
       await Promise.all(workers.map((worker) => worker.close()));
       workers.length = 0;

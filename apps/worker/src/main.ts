@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     metrics: { onRequest: (event) => metrics.onWbRequest(event) },
   });
   const redistribute = createRedistributeProcessor({ repos, wb, queues, logger, redis: cache, keyPrefix: config.QUEUE_PREFIX });
-  const app = createWorkerApp({ config, logger, repos, redis: { bullmq, cache }, wb, queues, metrics, redistribute });
+  const app = createWorkerApp({ config, logger, repos, redis: { bullmq, cache }, wb, queues, metrics, redistribute, options: { selfHealEveryMs: config.WORKER_SELF_HEAL_MS } });
   let server: MetricsServer | null = null;
 
   closeWithGrace({ delay: 30_000, logger: { error: (message: unknown) => logger.error({ message }, "shutdown") } }, async ({ signal, err }) => {
