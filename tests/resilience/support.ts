@@ -1,0 +1,325 @@
+/**
+ * Support for the resilience suites: the real bot and N real worker processes
+ * over a fresh Postgres database and Redis (the shared one with a unique prefix,
+ * or a private redis-server this file may FLUSHALL, kill and restart), the WB
+ * sandbox in this process (so its state and limits are reachable) and the
+ * recording fake Bot API. Seeds users, credentials and tasks straight through
+ * the repositories (the journey suite already proves the conversations).
+ */
+import { randomBytes } from "node:crypto";
+import { spawn, type ChildProcess } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { parseMasterKey } from "@wbslots/crypto";
+import { createRepositories, type Repositories } from "@wbslots/db";
+import { addDays, moscowToday, type BoxTypeId } from "@wbslots/domain";
+import { createQueues, createRedisConnection, upsertMonitor, type Queues } from "@wbslots/queues";
+import {
+  createUpdateBuilders,
+  freePort,
+  redisServerBinary,
+  startFakeTelegram,
+  startTsProcess,
+  waitForHttpStatus,
+  waitForRedis,
+  type FakeTelegram,
+  type ManagedProcess,
+  type UpdateBuilders,
+} from "@wbslots/testkit";
+import { testDatabase, testRedis } from "@wbslots/testkit/vitest";
+import { startSandbox, type RunningSandbox, type StartSandboxOptions } from "@wbslots/wb-sandbox";
+
+/** True when the larger runs were asked for (`RESILIENCE_SCALE=large`). */
+export const LARGE = process.env.RESILIENCE_SCALE === "large";
+
+/**
+ * Picks the CI-small or the large value.
+ * @returns `large` under RESILIENCE_SCALE=large, else `small`
+ */
+export function scaled<T>(small: T, large: T): T {
+  return LARGE ? large : small;
+}
+
+/** Sleeps. */
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A redis-server this suite owns (same port across restarts). */
+export interface PrivateRedis {
+  readonly url: string;
+  readonly port: number;
+  pid(): number | undefined;
+  /** SIGKILLs exactly our redis-server PID and waits for its exit. */
+  kill(): Promise<void>;
+  /** Starts a new redis-server on the same port (empty: no persistence). */
+  start(): Promise<void>;
+}
+
+/**
+ * Starts a private redis-server on a free loopback port, without persistence.
+ * @returns a handle that can kill and restart it on the same port
+ */
+export async function startPrivateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  const start = async (): Promise<void> => {
+    child = spawn(redisServerBinary(), ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"], { stdio: "ignore" });
+    await waitForRedis(url, 15_000);
+  };
+  await start();
+  return {
+    url,
+    port,
+    pid: () => child?.pid,
+    start,
+    kill: async () => {
+      const current = child;
+      if (!current || current.exitCode !== null || current.signalCode !== null) return;
+      await new Promise<void>((resolve) => {
+        current.once("exit", () => resolve());
+        current.kill("SIGKILL");
+      });
+    },
+  };
+}
+
+/** Options of {@link startResilienceStack}. */
+export interface ResilienceStackOptions {
+  readonly workers?: number;
+  /** Use this Redis (e.g. a {@link PrivateRedis}) instead of the shared one. */
+  readonly redisUrl?: string;
+  readonly sandbox?: Omit<StartSandboxOptions, "port">;
+  /** Extra environment for every process. */
+  readonly env?: Record<string, string>;
+  /** Extra environment for worker processes only. */
+  readonly workerEnv?: Record<string, string>;
+  /** Default user trial catches for {@link ResilienceStack.newUser}. */
+  readonly trial?: number;
+}
+
+/** A running stack plus seeding helpers. */
+export interface ResilienceStack {
+  readonly botUrl: string;
+  readonly sandbox: RunningSandbox;
+  readonly telegram: FakeTelegram;
+  readonly updates: UpdateBuilders;
+  readonly env: Record<string, string>;
+  readonly webhookSecret: string;
+  readonly bot: ManagedProcess;
+  readonly workers: ManagedProcess[];
+  readonly repos: Repositories;
+  readonly queues: Queues;
+  /** Our own Redis connection (for inspection). */
+  readonly redis: ReturnType<typeof createRedisConnection>;
+  readonly prefix: string;
+  readonly databaseUrl: string;
+  readonly logDir: string;
+  /** POSTs an update to the webhook with the right secret. @returns the HTTP status */
+  send(update: Record<string, unknown>): Promise<number>;
+  startWorker(): Promise<ManagedProcess>;
+  /** Workers still running. */
+  liveWorkers(): ManagedProcess[];
+  /** Every log line every process wrote so far (live and dead processes). */
+  logs(): string;
+  newSeller(name?: string): Promise<string>;
+  newUser(trial?: number): Promise<bigint>;
+  officialKey(userId: bigint, sellerId: string, name?: string): Promise<{ id: string; token: string }>;
+  portalSession(userId: bigint, sellerId: string, name?: string): Promise<{ id: string; authorizev3: string; supplierId: string }>;
+  /** Creates an ACTIVE task and its monitor scheduler. @returns the task id */
+  task(userId: bigint, credentialId: string, o?: { warehouseId?: number; warehouseName?: string; boxTypeId?: BoxTypeId; days?: [number, number]; maxCoefficient?: number }): Promise<number>;
+  /** A Moscow date `days` from today. */
+  day(days: number): string;
+  openSlot(o: { warehouseId?: number; date: string; boxTypeId?: BoxTypeId; coefficient?: number }): void;
+  closeSlot(o: { warehouseId?: number; date: string; boxTypeId?: BoxTypeId }): void;
+  stop(): Promise<void>;
+}
+
+let userSeq = 0;
+
+/**
+ * Starts the stack and waits until the bot's /readyz answers 200.
+ * @returns the stack; call stop() in afterAll
+ */
+export async function startResilienceStack(options: ResilienceStackOptions = {}): Promise<ResilienceStack> {
+  const db = await testDatabase();
+  const shared = testRedis();
+  const redisUrl = options.redisUrl ?? shared.url;
+  const prefix = shared.prefix;
+  const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "wbslots-resilience-"));
+  const sandbox = await startSandbox({ port: 0, ...options.sandbox });
+  const token = `${100_000_000 + Math.floor(Math.random() * 800_000_000)}:${randomBytes(20).toString("base64url")}`;
+  const telegram = await startFakeTelegram({ token });
+  const port = await freePort();
+  const webhookSecret = randomBytes(16).toString("hex");
+  const env: Record<string, string> = {
+    DATABASE_URL: db.url,
+    REDIS_URL: redisUrl,
+    QUEUE_PREFIX: prefix,
+    ENCRYPTION_KEY: randomBytes(32).toString("base64"),
+    WB_COMMON_API_URL: sandbox.url,
+    WB_SUPPLIES_API_URL: sandbox.url,
+    WB_SELLER_SUPPLY_URL: sandbox.url,
+    WB_SELLER_URL: sandbox.url,
+    LOG_LEVEL: "info",
+    ...options.env,
+  };
+  const botEnv = {
+    ...env,
+    TELEGRAM_BOT_TOKEN: token,
+    TELEGRAM_API_ROOT: telegram.apiRoot,
+    TELEGRAM_WEBHOOK_SECRET: webhookSecret,
+    HOST: "127.0.0.1",
+    PORT: String(port),
+    ADMIN_USER: "admin",
+    ADMIN_PASSWORD: randomBytes(12).toString("hex"),
+  };
+  const bot = startTsProcess("bot", "apps/bot/src/main.ts", botEnv, path.join(logDir, "bot.log"));
+  const workers: ManagedProcess[] = [];
+  let workerCount = 0;
+  const startWorker = async (): Promise<ManagedProcess> => {
+    workerCount += 1;
+    const worker = startTsProcess(`worker-${workerCount}`, "apps/worker/src/main.ts", { ...env, WORKER_CONCURRENCY: "20", ...options.workerEnv }, path.join(logDir, `worker-${workerCount}.log`));
+    workers.push(worker);
+    return worker;
+  };
+  for (let i = 0; i < (options.workers ?? 2); i += 1) await startWorker();
+  const botUrl = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttpStatus(`${botUrl}/readyz`, 60_000);
+  } catch (error) {
+    throw new Error(`${String(error)}\n--- bot output ---\n${bot.output().slice(-4000)}`);
+  }
+  const repos = createRepositories({ databaseUrl: db.url, masterKey: parseMasterKey(env.ENCRYPTION_KEY ?? "") });
+  const redis = createRedisConnection(redisUrl, "worker");
+  const queues = createQueues(redis, prefix);
+  const day = (days: number): string => addDays(moscowToday(new Date()), days);
+  const admin = async <T>(route: string, body: unknown): Promise<T> => {
+    const res = await fetch(`${sandbox.url}/__sandbox/${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    if (!res.ok) throw new Error(`sandbox ${route}: ${res.status} ${await res.text()}`);
+    return (await res.json()) as T;
+  };
+  const all = (): ManagedProcess[] => [bot, ...workers];
+
+  return {
+    botUrl,
+    sandbox,
+    telegram,
+    updates: createUpdateBuilders(),
+    env: botEnv,
+    webhookSecret,
+    bot,
+    workers,
+    repos,
+    queues,
+    redis,
+    prefix,
+    databaseUrl: db.url,
+    logDir,
+    send: async (update) => {
+      const response = await fetch(`${botUrl}/telegram/webhook`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": webhookSecret },
+        body: JSON.stringify(update),
+      });
+      await response.arrayBuffer();
+      return response.status;
+    },
+    startWorker,
+    liveWorkers: () => workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null),
+    logs: () => all().map((p) => p.output()).join("\n"),
+    newSeller: async (name = "ООО Тест") => (await admin<{ sellerId: string }>("sellers", { name })).sellerId,
+    newUser: async (trial = options.trial ?? 2) => {
+      userSeq += 1;
+      const id = BigInt(8_000_000_000 + process.pid * 1000 + userSeq);
+      await repos.users.register({ id, username: `u${id}` }, trial);
+      return id;
+    },
+    officialKey: async (userId, sellerId, name = "Ключ") => {
+      const { token: wbToken } = await admin<{ token: string }>("tokens", { sellerId, type: "personal" });
+      const view = await repos.apiKeys.create({ userId, kind: "OFFICIAL_TOKEN", name, secret: wbToken, tokenType: "personal", sellerId });
+      return { id: view.id, token: wbToken };
+    },
+    portalSession: async (userId, sellerId, name = "Кабинет") => {
+      const session = await admin<{ authorizev3: string; supplierId: string }>("sessions", { sellerId });
+      const view = await repos.apiKeys.create({ userId, kind: "PORTAL_SESSION", name, secret: JSON.stringify(session), supplierId: session.supplierId });
+      return { id: view.id, ...session };
+    },
+    task: async (userId, credentialId, o = {}) => {
+      const [from, to] = o.days ?? [1, 10];
+      const created = await repos.tasks.create({
+        userId,
+        credentialId,
+        warehouseId: o.warehouseId ?? 507,
+        warehouseName: o.warehouseName ?? "Коледино",
+        dateFrom: day(from),
+        dateTo: day(to),
+        boxTypeId: o.boxTypeId ?? 2,
+        maxCoefficient: o.maxCoefficient ?? 1,
+        goods: [{ barcode: "2000000000011", quantity: 10 }],
+      });
+      await upsertMonitor(queues, created.id);
+      return created.id;
+    },
+    day,
+    openSlot: (o) => {
+      sandbox.state.setCell(o.warehouseId ?? 507, o.date, o.boxTypeId ?? 2, o.coefficient ?? 0, true);
+    },
+    closeSlot: (o) => {
+      sandbox.state.setCell(o.warehouseId ?? 507, o.date, o.boxTypeId ?? 2, -1, false);
+    },
+    stop: async () => {
+      await Promise.all(all().map((p) => p.stop("SIGTERM", 10_000)));
+      await queues.close().catch(() => undefined);
+      redis.disconnect();
+      await repos.close();
+      await telegram.close();
+      await sandbox.close();
+      await db.drop();
+    },
+  };
+}
+
+/**
+ * Resident memory of a process from /proc/<pid>/status (VmRSS).
+ * @returns megabytes, or null when the process is gone
+ */
+export function rssMb(pid: number): number | null {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, "utf8");
+    const match = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+    return match ? Math.round(Number(match[1]) / 1024) : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Polls until `probe` returns a truthy value; bounded.
+ * @returns that value
+ * @throws Error naming `what` after `timeoutMs`
+ */
+export async function until<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs: number, everyMs = 100): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value) return value;
+    } catch (error) {
+      last = error;
+    }
+    await sleep(everyMs);
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
+}
+
+/**
+ * Bookings the sandbox made, grouped by seller.
+ * @returns sellerId → count
+ */
+export function wbBookingsBySeller(sandbox: RunningSandbox): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const b of sandbox.state.bookings) counts.set(b.sellerId, (counts.get(b.sellerId) ?? 0) + 1);
+  return counts;
+}
