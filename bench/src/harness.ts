@@ -377,7 +377,7 @@ export async function startSandboxProcess(logDir: string, tag: string): Promise<
   const stop = onCleanup(`wb-sandbox-${tag}`, () => child.stop());
   const url = `http://127.0.0.1:${port}`;
   try {
-    await waitForHttpStatus(`${url}/__sandbox/health`, 60_000);
+    await waitForChild(child, waitForHttpStatus(`${url}/__sandbox/health`, 60_000));
   } catch (error) {
     await stop();
     throw new Error(`${String(error)}\n${child.output().slice(-2000)}`);
@@ -478,12 +478,23 @@ export async function startWorkers(count: number, env: CoreEnv, concurrency: num
   }
   for (const worker of workers) {
     try {
-      await waitForHttpStatus(worker.metricsUrl.replace("/metrics", "/healthz"), 120_000);
+      await waitForChild(worker.process, waitForHttpStatus(worker.metricsUrl.replace("/metrics", "/healthz"), 120_000));
     } catch (error) {
       throw new Error(`${String(error)}\n--- ${worker.process.name} ---\n${worker.process.output().slice(-3000)}`);
     }
   }
   return workers;
+}
+
+/**
+ * Waits for `ready` unless the child exits first.
+ * @throws Error with the child's last output when it exits before being ready
+ */
+export async function waitForChild(child: ManagedProcess, ready: Promise<void>): Promise<void> {
+  const exited = child.exited.then((code) => {
+    throw new Error(`${child.name} exited with ${String(code)} before it was ready`);
+  });
+  await Promise.race([ready, exited]);
 }
 
 /** @returns every worker's /metrics text */

@@ -67,7 +67,7 @@ export interface StepResult {
 }
 
 /** A running side (ours or the baseline) that can grow to N tasks and be measured. */
-interface Side {
+export interface Side {
   readonly name: string;
   readonly redis: BenchRedis;
   readonly pids: Map<string, number>;
@@ -130,7 +130,7 @@ async function runLadder(side: Side, ladder: readonly number[], options: BenchOp
 }
 
 /** Starts the product side: Redis, sandbox, database, workers; tasks are added by grow(). @returns the side */
-export async function startOurs(pg: PostgresServer, options: BenchOptions, tag: string): Promise<Side> {
+export async function startOurs(pg: PostgresServer, options: BenchOptions, tag: string, extraEnv: Record<string, string> = {}): Promise<Side> {
   const redis = await startBenchRedis(`${tag}-ours`);
   const sandbox = await startSandboxProcess(options.logDir, tag);
   const prefix = randomPrefix(tag);
@@ -139,7 +139,7 @@ export async function startOurs(pg: PostgresServer, options: BenchOptions, tag: 
   env.DATABASE_URL = db.url;
   const accounts = await seedAccounts(db.repos, sandbox, options.credentials, "PORTAL_SESSION");
   const queues = openQueues(redis.url, prefix);
-  const workers = await startWorkers(options.workers, env, options.concurrency, options.logDir, tag);
+  const workers = await startWorkers(options.workers, { ...env, ...extraEnv }, options.concurrency, options.logDir, tag);
   const warehouses = catalog();
   let have = 0;
   const pids = new Map<string, number>([["redis", redis.pid], ["sandbox", sandbox.process.pid]]);

@@ -13,6 +13,7 @@ import path from "node:path";
 import autocannon, { type AutocannonResult } from "autocannon";
 import { freePort, startTsProcess, waitForHttpStatus, type ManagedProcess, type PostgresServer } from "@wbslots/testkit";
 import {
+  CpuMeter,
   catalog,
   coreEnv,
   createBenchDb,
@@ -143,12 +144,16 @@ export async function runWebhook(pg: PostgresServer, options: BenchOptions): Pro
     await load(bareUrl, secret, userIds, options.connections, 2, botId);
     const ours: LoadRun[] = [];
     const base: LoadRun[] = [];
+    const cpu: Record<string, number>[] = [];
+    const meter = new CpuMeter(new Map([["bot", bot.pid], ["fakeTelegram", telegram.pid], ["redis", redis.pid], ["bare", bare.pid]]));
     const seconds = Math.max(5, Math.round(options.duration / 2));
     for (let r = 0; r < options.repeats; r += 1) {
       // Alternate, so drift of the machine hits both alike.
+      meter.start();
       const o = await load(botUrl, secret, userIds, options.connections, seconds, botId);
+      cpu.push(meter.stop());
       const b = await load(bareUrl, secret, userIds, options.connections, seconds, botId);
-      log(`webhook run ${r + 1}: bot ${round(o.rps, 0)} rps p50 ${o.p50} ms p99 ${o.p99} ms (non2xx ${o.non2xx}, errors ${o.errors}); bare ${round(b.rps, 0)} rps p50 ${b.p50} ms p99 ${b.p99} ms`);
+      log(`webhook run ${r + 1}: cpu during bot load ${JSON.stringify(cpu.at(-1))}; bot ${round(o.rps, 0)} rps p50 ${o.p50} ms p99 ${o.p99} ms (non2xx ${o.non2xx}, errors ${o.errors}); bare ${round(b.rps, 0)} rps p50 ${b.p50} ms p99 ${b.p99} ms`);
       ours.push(o);
       base.push(b);
     }
@@ -172,7 +177,7 @@ export async function runWebhook(pg: PostgresServer, options: BenchOptions): Pro
       { scenario: "webhook", figure: "latency p99", ours: p99, baseline: median(base.map((r) => r.p99)), unit: "ms", goal: "< 50 ms", met: p99 < 50 },
       { scenario: "webhook", figure: "non-2xx + errors (bot)", ours: failures, unit: "count", goal: "0", met: failures === 0 },
     ];
-    return { scenario: "webhook", figures, details: { ours, baseline: base, connections: options.connections, seconds }, durationS: round((performance.now() - started) / 1000, 0) };
+    return { scenario: "webhook", figures, details: { ours, baseline: base, cpuDuringBotLoad: cpu, connections: options.connections, seconds }, durationS: round((performance.now() - started) / 1000, 0) };
   } finally {
     await stopBare();
     await stopBot();
