@@ -101,6 +101,8 @@ export class WbHttp {
   private readonly got: Got;
   private readonly agents = { http: new http.Agent({ keepAlive: true, maxSockets: 64 }), https: new https.Agent({ keepAlive: true, maxSockets: 64 }) };
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
+  /** When each breaker last opened: the open-state shortcut below must end with the cool-down. */
+  private readonly openedAt = new WeakMap<CircuitBreakerPolicy, number>();
 
   constructor(private readonly deps: WbHttpDeps) {
     this.got = got.extend({
@@ -121,6 +123,8 @@ export class WbHttp {
         handleWhen((error) => error instanceof WbServerError || error instanceof WbTimeout),
         { halfOpenAfter: this.deps.breaker?.halfOpenAfterMs ?? 30_000, breaker: new ConsecutiveBreaker(this.deps.breaker?.consecutiveFailures ?? 5) },
       );
+      const opened = policy;
+      policy.onBreak(() => this.openedAt.set(opened, Date.now()));
       this.breakers.set(key, policy);
     }
     return policy;
@@ -136,7 +140,9 @@ export class WbHttp {
     const cap = this.deps.retry?.maxDelayMs ?? 2000;
     const breaker = this.breaker(call.credentialId, call.baseUrl);
     for (let attempt = 1; ; attempt++) {
-      if (breaker.state === CircuitState.Open) {
+      // Fail fast (no limiter token) only during the cool-down: after it, execute() below moves the
+      // breaker to half-open with one trial call. Throwing on every Open state kept it open forever.
+      if (breaker.state === CircuitState.Open && Date.now() - (this.openedAt.get(breaker) ?? 0) < (this.deps.breaker?.halfOpenAfterMs ?? 30_000)) {
         throw new WbCircuitOpen(`circuit open for ${call.method} on ${new URL(call.baseUrl).host}`, { method: call.method });
       }
       try {
