@@ -1,5 +1,5 @@
 import { decryptSecret, encryptSecret, fingerprintSecret, type MasterKey } from "@wbslots/crypto";
-import { isUniqueViolation, type Db } from "./client";
+import { isUniqueViolation, TX_OPTIONS, type Db } from "./client";
 import { CredentialLimitError, DuplicateCredentialError, NotFoundError } from "./errors";
 import type { ApiKey, CredentialKind } from "./generated/client";
 
@@ -81,7 +81,7 @@ export class ApiKeyRepository {
           },
           select: viewSelect,
         });
-      });
+      }, TX_OPTIONS);
     } catch (error) {
       if (isUniqueViolation(error)) throw new DuplicateCredentialError();
       throw error;

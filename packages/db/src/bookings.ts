@@ -1,4 +1,5 @@
 import type { Db } from "./client";
+import { TX_OPTIONS } from "./client";
 import { isUniqueViolation } from "./client";
 import { isoToDbDate } from "./dates";
 import type { BookingResult, BookingStep, ChargeSource, Prisma } from "./generated/client";
@@ -85,7 +86,7 @@ export class BookingRepository {
             },
           });
           return { kind: "reserved", booking } as const;
-        });
+        }, TX_OPTIONS);
       } catch (error) {
         // A concurrent reserve inserted the row first: read it on the next attempt.
         if (!isUniqueViolation(error)) throw error;
@@ -128,7 +129,7 @@ export class BookingRepository {
       if (row.chargedFrom === "TRIAL") await tx.user.update({ where: { id: row.userId }, data: { trialBookings: { increment: 1 } } });
       if (row.chargedFrom === "PAID") await tx.user.update({ where: { id: row.userId }, data: { paidBookings: { increment: 1 } } });
       return true;
-    });
+    }, TX_OPTIONS);
   }
 
   /** @returns the booking of a task, if any */

@@ -31,3 +31,10 @@ export function createPrismaClient(options: CreatePrismaOptions): Db {
 export function isUniqueViolation(error: unknown): boolean {
   return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "P2002";
 }
+
+/**
+ * Options for every interactive transaction. Prisma's defaults (2 s to get a
+ * connection, 5 s in all) are too tight on a busy 2-core box: the work inside
+ * is a few small statements, the time goes to waiting for CPU and the pool.
+ */
+export const TX_OPTIONS = { maxWait: 10_000, timeout: 20_000 } as const;

@@ -1,4 +1,5 @@
 import type { Db } from "./client";
+import { TX_OPTIONS } from "./client";
 import { isUniqueViolation } from "./client";
 
 /** A successful Telegram payment. */
@@ -26,7 +27,7 @@ export class PaymentRepository {
       await this.db.$transaction(async (tx) => {
         await tx.payment.create({ data: { ...input, providerChargeId: input.providerChargeId ?? null } });
         await tx.user.update({ where: { id: input.userId }, data: { paidBookings: { increment: input.bookingsGranted } } });
-      });
+      }, TX_OPTIONS);
       return { credited: true };
     } catch (error) {
       if (isUniqueViolation(error)) return { credited: false };

@@ -171,7 +171,11 @@ describe("redistribute processor", () => {
     expect(failed.error).toContain("Недостаточно остатка");
     expect(failed.error).toContain("доступно 2 шт.");
     expect(await transfersOf(s.sellerId)).toHaveLength(0);
-    const notes = await notificationsOf(s.userId);
+    // The status is written before the message is queued: wait for the message.
+    const notes = await waitFor("failure message", async () => {
+      const list = await notificationsOf(s.userId);
+      return list.length > 0 ? list : null;
+    });
     expect(notes.map((n) => n.kind)).toEqual(["redistribution_failed"]);
     await waitFor("watcher removed", async () => !(await hasWatcher(s.request.id)));
   });
@@ -186,7 +190,10 @@ describe("redistribute processor", () => {
     });
     expect(failed.error).toContain("сессия недействительна");
     expect((await repos.apiKeys.get(s.credential.id))?.isValid).toBe(false);
-    const notes = await notificationsOf(s.userId);
+    const notes = await waitFor("invalid-key message", async () => {
+      const list = await notificationsOf(s.userId);
+      return list.length > 0 ? list : null;
+    });
     expect(notes.map((n) => n.kind)).toEqual(["invalid_key"]);
     expect(notes[0]?.text).not.toContain(s.session.authorizev3);
     expect(await transfersOf(s.sellerId)).toHaveLength(0);
