@@ -93,7 +93,9 @@ describe("parseCallbackId / isCallbackArg", () => {
     ["", null],
     [undefined, null],
     ["99999999999999999", null],
-    ["9007199254740991", 9007199254740991],
+    ["2147483647", 2147483647],
+    ["2147483648", null],
+    ["9007199254740991", null],
   ])("%j → %j", (arg, id) => {
     expect(parseCallbackId(arg)).toBe(id);
   });

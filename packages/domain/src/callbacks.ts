@@ -59,12 +59,16 @@ export function decodeCallback(data: unknown): DecodedCallback | null {
   return { scope, action, args };
 }
 
+/** The largest id a callback may carry: every id in callbacks is a Postgres `integer` (int4). */
+export const CALLBACK_ID_MAX = 2_147_483_647;
+
 /**
- * Parses a callback argument as a non-negative safe integer id (no sign, no leading zeros).
+ * Parses a callback argument as a non-negative id (no sign, no leading zeros) that fits
+ * Postgres' `integer`: a forged larger number is refused here instead of failing in the query.
  * @returns the number, or null
  */
 export function parseCallbackId(arg: string | undefined): number | null {
   if (arg === undefined || !/^(0|[1-9]\d{0,15})$/.test(arg)) return null;
   const n = Number(arg);
-  return Number.isSafeInteger(n) ? n : null;
+  return Number.isSafeInteger(n) && n <= CALLBACK_ID_MAX ? n : null;
 }
