@@ -1,6 +1,4 @@
-import type { Db } from "./client";
-import { TX_OPTIONS } from "./client";
-import { isUniqueViolation } from "./client";
+import { isUniqueViolation, TX_OPTIONS, type Db } from "./client";
 import { isoToDbDate } from "./dates";
 import type { BookingResult, BookingStep, ChargeSource, Prisma } from "./generated/client";
 

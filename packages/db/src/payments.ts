@@ -1,6 +1,4 @@
-import type { Db } from "./client";
-import { TX_OPTIONS } from "./client";
-import { isUniqueViolation } from "./client";
+import { isUniqueViolation, TX_OPTIONS, type Db } from "./client";
 
 /** A successful Telegram payment. */
 export interface NewPayment {
