@@ -105,7 +105,7 @@ export class TaskRepository {
    * @throws NotFoundError otherwise
    */
   async getOwned(userId: bigint, id: number): Promise<MonitoringTask> {
-    const task = await this.db.monitoringTask.findFirst({ where: { id } });
+    const task = await this.db.monitoringTask.findFirst({ where: { id, userId } });
     if (!task) throw new NotFoundError("task");
     return task;
   }
@@ -139,7 +139,7 @@ export class TaskRepository {
    */
   async setStatusOwned(userId: bigint, id: number, status: TaskStatus, onlyFrom: readonly TaskStatus[]): Promise<MonitoringTask> {
     const result = await this.db.monitoringTask.updateMany({
-      where: { id, status: { in: [...onlyFrom] } },
+      where: { id, userId, status: { in: [...onlyFrom] } },
       data: { status, statusReason: null, isActive: isWatching(status) },
     });
     if (result.count !== 1) throw new NotFoundError("task");
