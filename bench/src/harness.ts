@@ -595,23 +595,32 @@ export interface SeededTask {
   readonly id: number;
   readonly account: Account;
   readonly warehouseId: number;
+  /** The one day it watches, `YYYY-MM-DD`. */
+  readonly date: string;
   readonly boxTypeId: number;
 }
 
+/** Box types a seeded task may watch (Короба, Суперсейф, Монопаллеты). */
+const SEED_BOX_TYPES = [2, 6, 5] as const;
+
 /**
- * Inserts `count` ACTIVE tasks (createMany), round-robin over accounts and
- * `warehouses`, each watching the 14-day window, box type 2, max coefficient 5.
+ * Inserts `count` ACTIVE tasks (createMany), round-robin over accounts. Task i
+ * watches exactly one acceptance cell — warehouse i mod W, day 1 + ⌊i/W⌋ mod 13,
+ * box type by ⌊i/(13·W)⌋ — so up to 13·3·W (6,552 with the 168-warehouse
+ * catalog) tasks watch distinct cells and an opened cell matches one task only
+ * (no booking races between bench tasks). Max coefficient 5.
  * @returns the tasks with their ids
  */
 export async function seedTasks(repos: Repositories, accounts: readonly Account[], count: number, warehouses: readonly { id: number; name: string }[], offset = 0): Promise<SeededTask[]> {
-  const dateFrom = new Date(`${moscowDay(0)}T00:00:00Z`);
-  const dateTo = new Date(`${moscowDay(13)}T00:00:00Z`);
-  const rows: { userId: bigint; credentialId: string; warehouseId: number; warehouseName: string; account: Account }[] = [];
+  const rows: { userId: bigint; credentialId: string; warehouseId: number; warehouseName: string; date: string; boxTypeId: number; account: Account }[] = [];
+  const w = warehouses.length;
   for (let i = offset; i < offset + count; i += 1) {
     const account = accounts[i % accounts.length];
-    const warehouse = warehouses[Math.floor(i / accounts.length) % warehouses.length];
+    const warehouse = warehouses[i % w];
     if (!account || !warehouse) throw new Error("no accounts or warehouses to seed tasks over");
-    rows.push({ userId: account.userId, credentialId: account.credentialId, warehouseId: warehouse.id, warehouseName: warehouse.name, account });
+    const day = 1 + (Math.floor(i / w) % 13);
+    const boxTypeId = SEED_BOX_TYPES[Math.floor(i / (13 * w)) % SEED_BOX_TYPES.length] ?? 2;
+    rows.push({ userId: account.userId, credentialId: account.credentialId, warehouseId: warehouse.id, warehouseName: warehouse.name, date: moscowDay(day), boxTypeId, account });
   }
   const out: SeededTask[] = [];
   for (let i = 0; i < rows.length; i += 2000) {
@@ -622,9 +631,9 @@ export async function seedTasks(repos: Repositories, accounts: readonly Account[
         credentialId: r.credentialId,
         warehouseId: r.warehouseId,
         warehouseName: r.warehouseName,
-        dateFrom,
-        dateTo,
-        boxTypeId: 2,
+        dateFrom: new Date(`${r.date}T00:00:00Z`),
+        dateTo: new Date(`${r.date}T00:00:00Z`),
+        boxTypeId: r.boxTypeId,
         maxCoefficient: 5,
         goods: [{ barcode: "2000000000013", quantity: 10 }],
         status: "ACTIVE" as const,
@@ -634,7 +643,7 @@ export async function seedTasks(repos: Repositories, accounts: readonly Account[
     });
     created.forEach((row, j) => {
       const r = chunk[j];
-      if (r) out.push({ id: row.id, account: r.account, warehouseId: r.warehouseId, boxTypeId: 2 });
+      if (r) out.push({ id: row.id, account: r.account, warehouseId: r.warehouseId, date: r.date, boxTypeId: r.boxTypeId });
     });
   }
   return out;

@@ -9,8 +9,8 @@
  *   --ladder 1000,2500,5000,10000  capacity ladder
  *   --duration 15                measured seconds per step
  *   --warmup 5                   seconds before each measured window
- *   --workers 1 --concurrency 50 worker processes and BullMQ concurrency (ours and baseline)
- *   --credentials 10             WB accounts the tasks are spread over
+ *   --workers 2 --concurrency 100 worker processes and BullMQ concurrency (ours and baseline)
+ *   --credentials 4             WB accounts the tasks are spread over
  *   --slots 20                   slot openings per catch run
  *   --connections 10 --repeats 3 webhook load
  *   --full-ladder                keep climbing after the first failing step
@@ -65,9 +65,9 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     ladder: list("ladder", [1000, 2500, 5000, 10_000]),
     duration: num("duration", 15),
     warmup: num("warmup", 5),
-    workers: num("workers", 1),
-    concurrency: num("concurrency", 50),
-    credentials: num("credentials", 10),
+    workers: num("workers", 2),
+    concurrency: num("concurrency", 100),
+    credentials: num("credentials", 4),
     slots: num("slots", 20),
     connections: num("connections", 10),
     repeats: num("repeats", 3),

@@ -13,7 +13,6 @@ import {
   coreEnv,
   createBenchDb,
   log,
-  moscowDay,
   openQueues,
   randomPrefix,
   round,
@@ -73,7 +72,7 @@ async function runOnce(pg: PostgresServer, options: BenchOptions, n: number): Pr
     try {
       // Let every task run a few times (task cache filled, snapshots read) before the first slot.
       await sleep(options.warmup * 1000);
-      const used = new Set<string>();
+      const used = new Set<number>();
       const window = Math.max(options.duration, 10) * 1000;
       const moments = Array.from({ length: options.slots }, () => Math.random() * window).sort((a, b) => a - b);
       const t0 = performance.now();
@@ -81,16 +80,15 @@ async function runOnce(pg: PostgresServer, options: BenchOptions, n: number): Pr
       for (const at of moments) {
         const wait = at - (performance.now() - t0);
         if (wait > 0) await sleep(wait);
+        // Tasks watch distinct cells (see seedTasks): the opened cell matches this task only.
         let task: SeededTask | undefined;
-        let date = "";
         for (let tries = 0; tries < 50; tries += 1) {
           task = tasks[randomInt(tasks.length)];
-          date = moscowDay(1 + randomInt(12));
-          if (task && !used.has(`${task.warehouseId}|${date}`)) break;
+          if (task && !used.has(task.id)) break;
         }
-        if (!task) continue;
-        used.add(`${task.warehouseId}|${date}`);
-        await sandbox.admin("POST", "/__sandbox/slots", { warehouseId: task.warehouseId, date, boxTypeId: task.boxTypeId, coefficient: 1, allowUnload: true });
+        if (!task || used.has(task.id)) continue;
+        used.add(task.id);
+        await sandbox.admin("POST", "/__sandbox/slots", { warehouseId: task.warehouseId, date: task.date, boxTypeId: task.boxTypeId, coefficient: 1, allowUnload: true });
         opened += 1;
       }
       // Every opened cell is bookable by some task: wait for all of them (bounded).

@@ -11,7 +11,7 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import autocannon, { type AutocannonResult } from "autocannon";
-import { freePort, startTsProcess, waitForHttpStatus, type ManagedProcess, type PostgresServer } from "@wbslots/testkit";
+import { freePort, repoRoot, startTsProcess, waitForHttpStatus, type ManagedProcess, type PostgresServer } from "@wbslots/testkit";
 import {
   CpuMeter,
   catalog,
@@ -31,6 +31,13 @@ import {
 } from "../harness";
 
 const USERS = 50;
+
+/** With BENCH_PROFILE_DIR set, the bot writes a V8 CPU profile of its first ~20 s under load (children/cpu-profiler.ts). */
+function profileEnv(): Record<string, string> {
+  const dir = process.env.BENCH_PROFILE_DIR;
+  if (!dir) return {};
+  return { NODE_OPTIONS: `--import tsx --import ${path.join(repoRoot, "bench/src/children/cpu-profiler.ts")}`, BENCH_PROFILE_DIR: dir, BENCH_PROFILE_START_MS: "12000", BENCH_PROFILE_MS: "15000" };
+}
 const TASKS_PER_USER = 3;
 
 /** One load run against one server. */
@@ -123,7 +130,7 @@ export async function runWebhook(pg: PostgresServer, options: BenchOptions): Pro
   const bot = startTsProcess(
     "bot",
     "apps/bot/src/main.ts",
-    { ...env, TELEGRAM_BOT_TOKEN: botToken, TELEGRAM_API_ROOT: apiRoot, TELEGRAM_WEBHOOK_SECRET: secret, HOST: "127.0.0.1", PORT: String(botPort), ADMIN_USER: "admin", ADMIN_PASSWORD: randomBytes(12).toString("hex") },
+    { ...env, ...profileEnv(), TELEGRAM_BOT_TOKEN: botToken, TELEGRAM_API_ROOT: apiRoot, TELEGRAM_WEBHOOK_SECRET: secret, HOST: "127.0.0.1", PORT: String(botPort), ADMIN_USER: "admin", ADMIN_PASSWORD: randomBytes(12).toString("hex") },
     path.join(options.logDir, "bot.log"),
   );
   const stopBot = onCleanup("bot", () => bot.stop());
