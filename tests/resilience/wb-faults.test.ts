@@ -122,12 +122,13 @@ describe("WB faults", () => {
   }, 90_000);
 
   it("429 storm: no request before X-Ratelimit-Retry elapsed", async () => {
-    const spec = { intervalMs: 4000, burst: 1 };
+    // Stricter than the product's own 2 s portal pacing, so only X-Ratelimit-Retry keeps it quiet.
+    const spec = { intervalMs: 10_000, burst: 1 };
     limits.acceptanceCoefficientsReport = spec;
     const stormStart = Date.now();
     const sellers: Awaited<ReturnType<typeof portalSeller>>[] = [];
     for (let i = 0; i < SELLERS_PER_FAULT + 1; i += 1) sellers.push(await portalSeller());
-    await sleep(scaled(20_000, 60_000));
+    await sleep(scaled(25_000, 60_000));
     const stormEnd = Date.now();
     delete limits.acceptanceCoefficientsReport;
 
