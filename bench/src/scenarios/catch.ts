@@ -12,10 +12,13 @@ import {
   catalog,
   coreEnv,
   createBenchDb,
+  histoQuantile,
+  histogramOf,
   log,
   openQueues,
   randomPrefix,
   round,
+  scrape,
   seedAccounts,
   seedTasks,
   sleep,
@@ -47,6 +50,9 @@ export interface CatchRun {
   /** Seconds: opening → plan/add, sandbox clock. */
   readonly latency: Summary;
   readonly latenciesS: number[];
+  /** The worker's histogram: monitor saw the slot → booking confirmed (bucketed p50 / p99). */
+  readonly seenToConfirmedP50S: number;
+  readonly seenToConfirmedP99S: number;
   readonly setupS: number;
 }
 
@@ -101,8 +107,14 @@ async function runOnce(pg: PostgresServer, options: BenchOptions, n: number): Pr
       }
       const latenciesS = bookings.filter((b) => b.slotOpenedAt).map((b) => (Date.parse(b.at) - Date.parse(b.slotOpenedAt ?? b.at)) / 1000);
       const latency = summarize(latenciesS);
+      // The worker's own split: slot seen by a monitor → booking confirmed (the rest is detection).
+      const texts = await scrape(workers.map((w) => w.metricsUrl));
+      const bookHisto = histogramOf(texts, "worker_catch_latency_seconds");
+      const bookP50 = round(histoQuantile(bookHisto, 0.5), 2);
+      const bookP99 = round(histoQuantile(bookHisto, 0.99), 2);
       log(`catch @${n}: ${bookings.length}/${opened} booked, p50 ${round(latency.p50)} s p95 ${round(latency.p95)} s p99 ${round(latency.p99)} s max ${round(latency.max)} s`);
-      return { tasks: n, credentials: accounts.length, opened, booked: bookings.length, latency, latenciesS: latenciesS.map((v) => round(v)), setupS: round(setupS, 1) };
+      log(`catch @${n}: worker-side seen→confirmed p50 ${bookP50} s p99 ${bookP99} s (bucketed)`);
+      return { tasks: n, credentials: accounts.length, opened, booked: bookings.length, latency, seenToConfirmedP50S: bookP50, seenToConfirmedP99S: bookP99, latenciesS: latenciesS.map((v) => round(v)), setupS: round(setupS, 1) };
     } finally {
       for (const w of workers) await w.stop();
     }
