@@ -80,6 +80,10 @@ export interface BenchOptions {
   readonly repeats: number;
   /** Continue the capacity ladder after the first failing step. */
   readonly fullLadder: boolean;
+  /** Baseline schedulers get `offset: id mod 1000` (spread phases), to test that fix. */
+  readonly baselineOffset: boolean;
+  /** Capacity: run the baseline ladder only. */
+  readonly baselineOnly: boolean;
   /** Keep log files of child processes here. */
   readonly logDir: string;
 }

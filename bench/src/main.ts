@@ -14,6 +14,8 @@
  *   --slots 20                   slot openings per catch run
  *   --connections 10 --repeats 3 webhook load
  *   --full-ladder                keep climbing after the first failing step
+ *   --baseline-offset            baseline schedulers spread by `offset: id mod 1000` (tests that fix)
+ *   --baseline-only              capacity: the baseline ladder only
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -72,6 +74,8 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     connections: num("connections", 10),
     repeats: num("repeats", 3),
     fullLadder: flags.get("full-ladder") === "true",
+    baselineOffset: flags.get("baseline-offset") === "true",
+    baselineOnly: flags.get("baseline-only") === "true",
     logDir: makeLogDir(),
   };
 }

@@ -32,6 +32,8 @@ const options: BenchOptions = {
   connections: 0,
   repeats: 1,
   fullLadder: false,
+  baselineOffset: false,
+  baselineOnly: false,
   logDir: makeLogDir(),
 };
 

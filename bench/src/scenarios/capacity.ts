@@ -205,7 +205,7 @@ async function startBaseline(options: BenchOptions, tag: string): Promise<Side> 
       const started = performance.now();
       const ids = Array.from({ length: to - have }, (_, i) => have + i + 1);
       await pool(ids, 64, (id) =>
-        queue.upsertJobScheduler(`monitor:${id}`, { every: 1000 }, { name: "monitor", data: { taskId: id }, opts: { removeOnComplete: true, removeOnFail: { count: 1000, age: 3600 } } }),
+        queue.upsertJobScheduler(`monitor:${id}`, options.baselineOffset ? { every: 1000, offset: id % 1000 } : { every: 1000 }, { name: "monitor", data: { taskId: id }, opts: { removeOnComplete: true, removeOnFail: { count: 1000, age: 3600 } } }),
       );
       have = to;
       return (performance.now() - started) / 1000;
@@ -245,15 +245,17 @@ export async function runCapacity(pg: PostgresServer, options: BenchOptions, als
   } finally {
     await baselineSide.stop();
   }
-  log(`capacity: ours ladder ${options.ladder.join(", ")}`);
-  const oursSide = await startOurs(pg, options, "cap");
-  let ours: StepResult[];
-  try {
-    // The memory scenario wants the top steps even when the lag goal already failed.
-    const full = options.fullLadder || alsoSteps.length > 0;
-    ours = await runLadder(oursSide, options.ladder, options, full);
-  } finally {
-    await oursSide.stop();
+  let ours: StepResult[] = [];
+  const oursSide = options.baselineOnly ? null : await startOurs(pg, options, "cap");
+  if (oursSide) {
+    log(`capacity: ours ladder ${options.ladder.join(", ")}`);
+    try {
+      // The memory scenario wants the top steps even when the lag goal already failed.
+      const full = options.fullLadder || alsoSteps.length > 0;
+      ours = await runLadder(oursSide, options.ladder, options, full);
+    } finally {
+      await oursSide.stop();
+    }
   }
   lastOursSteps = ours;
   const capOurs = capacityOf(ours);
