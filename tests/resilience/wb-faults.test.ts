@@ -197,8 +197,13 @@ describe("WB faults", () => {
     const sellers: Awaited<ReturnType<typeof portalSeller>>[] = [];
     for (let i = 0; i < SELLERS_PER_FAULT; i += 1) sellers.push(await portalSeller());
     // 2 worker processes × 5 consecutive failures open both breakers of a credential.
-    await until(`${kind}: the breakers of every credential open`, () => sellers.every((s) => arrivedFrom(s.authorizev3, since) >= 10), 40_000, 250);
-    await sleep(2000);
+    // Open = at least 10 tries, then quiet for 2 s; without a breaker it never goes quiet and this times out.
+    await until(
+      `${kind}: the breakers of every credential open`,
+      () => sellers.every((s) => arrivedFrom(s.authorizev3, since) >= 10 && arrivedFrom(s.authorizev3, Date.now() - 2000) === 0),
+      45_000,
+      250,
+    );
     const windowStart = Date.now();
     await sleep(COOL_DOWN_WINDOW_MS);
     let window = 0;
@@ -216,6 +221,9 @@ describe("WB faults", () => {
     // Without a breaker the monitor would ask every 1-2 s (the limiter allows it).
     expect(errors.window, "5xx: requests while the breaker is open").toBeLessThanOrEqual(1);
     expect(timeouts.window, "timeouts: requests while the breaker is open").toBeLessThanOrEqual(1);
+    // Bounded: 2 processes × (5 failures to open + a retry in flight), not one per second.
+    expect(errors.failing, "5xx: requests before and during the cool-down").toBeLessThanOrEqual(16);
+    expect(timeouts.failing, "timeouts: requests before and during the cool-down").toBeLessThanOrEqual(16);
     for (const s of [...errors.sellers, ...timeouts.sellers]) {
       await until(`seller ${s.sellerId} reads again`, () => requestsOf(s.sellerId, "acceptanceCoefficientsReport", clearedAt).some((r) => r.status === 200), 50_000, 500);
       await expectCaught(s, 30_000);
