@@ -77,6 +77,7 @@ export class SlotFeed {
       ctx.metrics.wbReads.inc({ credential: chosen.id, source });
       ctx.metrics.snapshotFetches.inc({ source, outcome: "ok" });
       const view = await this.store.write(source, account, startedAt, slots);
+      await this.store.settleGate(source, account, periodMs, startedAt);
       ctx.repos.apiKeys.touch(chosen.id, new Date(startedAt)).catch(() => undefined);
       return { ok: true, view };
     } catch (error) {

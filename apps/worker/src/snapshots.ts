@@ -19,6 +19,9 @@ type Packed = [number, string, number, number];
 
 const SNAPSHOT_TTL_MS = 2 * 3600_000;
 
+/** The longest a WB read may take: 3 attempts × 10 s timeout plus backoff (see packages/wb/src/http.ts). */
+export const READ_IN_FLIGHT_MS = 35_000;
+
 /**
  * Packs open slots for Redis (closed cells are dropped: they never match).
  * @returns the JSON text stored in the snapshot key
@@ -125,13 +128,26 @@ export class SnapshotStore {
 
   /**
    * The single-flight gate: at most one WB read per (source, account) per
-   * `periodMs`, across every worker process. It is not released after the read;
-   * it expires, which is what paces the reads.
+   * `periodMs`, across every worker process. It is taken for the longest a read
+   * may last (`inFlightMs`), so a slow read never lets a second one start; when
+   * the read ends, {@link SnapshotStore.settleGate} shortens it to the rest of
+   * the period, counted from the read's start (as WB counts). It is never simply
+   * released: its expiry is what paces the reads.
    * @returns true when this caller may read WB now
    */
-  async tryGate(source: SlotSource, account: string, periodMs: number): Promise<boolean> {
-    const ok = await this.deps.redis.set(this.deps.keys.fetchGate(source, account), "1", "PX", Math.max(1, Math.round(periodMs)), "NX");
+  async tryGate(source: SlotSource, account: string, periodMs: number, inFlightMs = READ_IN_FLIGHT_MS): Promise<boolean> {
+    const ok = await this.deps.redis.set(this.deps.keys.fetchGate(source, account), "1", "PX", Math.max(1, Math.round(Math.max(periodMs, inFlightMs))), "NX");
     return ok === "OK";
+  }
+
+  /**
+   * After a successful read: keep the gate only for what is left of the period
+   * that began when the read started.
+   */
+  async settleGate(source: SlotSource, account: string, periodMs: number, startedAt: number): Promise<void> {
+    const left = Math.round(startedAt + periodMs - this.deps.now());
+    if (left > 0) await this.deps.redis.set(this.deps.keys.fetchGate(source, account), "1", "PX", left);
+    else await this.deps.redis.del(this.deps.keys.fetchGate(source, account));
   }
 
   /** Re-arms the gate for `ms` (e.g. WB's `X-Ratelimit-Retry`, or a short retry after a transient error). */

@@ -76,8 +76,8 @@ describe("labels", () => {
     expect(pluralRu(n, "поставка", "поставки", "поставок")).toBe(word);
   });
   it.each([
-    [1, "каждую секунду"], [10, "каждые 10 с"], [60, "каждую минуту"], [300, "каждые 5 минут"], [120, "каждые 2 минуты"],
-  ])("refreshIntervalLabel(%i)", (s, label) => {
+    [1, "каждую секунду"], [1.1, "каждые 1,1 с"], [2.5, "каждые 2,5 с"], [10, "каждые 10 с"], [60, "каждую минуту"], [300, "каждые 5 минут"], [120, "каждые 2 минуты"],
+  ])("refreshIntervalLabel(%s)", (s, label) => {
     expect(refreshIntervalLabel(s)).toBe(label);
   });
   it("statuses all have Russian labels", () => {

@@ -101,8 +101,9 @@ export function sourceLabel(source: SlotSource): string {
   return source === "official" ? "официальный API WB" : "кабинет продавца WB (портал)";
 }
 
-/** «каждые 10 с» / «каждую минуту» for a refresh interval in seconds. */
+/** «каждые 10 с» / «каждые 1,1 с» / «каждую минуту» for a refresh interval in seconds. */
 export function refreshIntervalLabel(seconds: number): string {
+  if (seconds > 0 && seconds < 10 && Math.abs(seconds - Math.round(seconds)) >= 0.05) return `каждые ${seconds.toFixed(1).replace(".", ",")} с`;
   const s = Math.max(1, Math.round(seconds));
   if (s < 60) return s === 1 ? "каждую секунду" : `каждые ${s} с`;
   const m = Math.round(s / 60);

@@ -26,6 +26,7 @@ export {
   enqueueBook,
   enqueueNotification,
   upsertMaintenance,
+  schedulePhase,
   RETENTION,
   type Queues,
 } from "./producers";

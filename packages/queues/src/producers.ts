@@ -57,12 +57,23 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
 }
 
 /**
+ * The phase of an id's 1-second schedule. BullMQ puts a late repeating job back on
+ * the whole period, so without a phase every scheduler fires at the same instant
+ * each second (a thundering herd that caps capacity); `offset: id mod 1000`
+ * spreads them evenly over the second.
+ * @returns the offset in ms
+ */
+export function schedulePhase(id: number): number {
+  return id % MONITOR_EVERY_MS;
+}
+
+/**
  * Starts (or keeps) the 1-second monitor of a task. Idempotent: an upsert, never
  * remove-then-add.
  */
 export async function upsertMonitor(queues: Pick<Queues, "monitor">, taskId: number): Promise<void> {
   const data = monitorJobSchema.parse({ taskId });
-  await queues.monitor.upsertJobScheduler(monitorSchedulerId(taskId), { every: MONITOR_EVERY_MS }, { name: "monitor", data, opts: { ...RETENTION, removeOnComplete: true, removeOnFail: { count: 1000, age: 3600 } } });
+  await queues.monitor.upsertJobScheduler(monitorSchedulerId(taskId), { every: MONITOR_EVERY_MS, offset: schedulePhase(taskId) }, { name: "monitor", data, opts: { ...RETENTION, removeOnComplete: true, removeOnFail: { count: 1000, age: 3600 } } });
 }
 
 /** Stops a task's monitor (pause, delete, booked, expired). Idempotent. */
@@ -73,7 +84,7 @@ export async function removeMonitor(queues: Pick<Queues, "monitor">, taskId: num
 /** Starts (or keeps) the 1-second watcher of a redistribution request. Idempotent. */
 export async function upsertRedistributeWatcher(queues: Pick<Queues, "redistribute">, requestId: number): Promise<void> {
   const data = redistributeJobSchema.parse({ requestId });
-  await queues.redistribute.upsertJobScheduler(redistributeSchedulerId(requestId), { every: MONITOR_EVERY_MS }, { name: "redistribute", data, opts: { removeOnComplete: true, removeOnFail: { count: 1000, age: 3600 } } });
+  await queues.redistribute.upsertJobScheduler(redistributeSchedulerId(requestId), { every: MONITOR_EVERY_MS, offset: schedulePhase(requestId) }, { name: "redistribute", data, opts: { removeOnComplete: true, removeOnFail: { count: 1000, age: 3600 } } });
 }
 
 /** Stops a redistribution request's watcher. Idempotent. */

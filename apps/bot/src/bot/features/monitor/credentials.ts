@@ -15,7 +15,7 @@ function asTokenType(value: string | null): TokenType | undefined {
 /**
  * The real interval at which WB lets us refresh slots for a credential (from the WB
  * gateway's published limits): official coefficients — 10 s per seller account for
- * Personal/Service/Test tokens, 1 h for Base tokens; the portal report — every 2 s.
+ * Personal/Service/Test tokens, 1 h for Base tokens; the portal report — every 1.1 s.
  * @returns milliseconds (never the fake "1 s")
  */
 export function credentialRefreshMs(credential: CredentialRefreshFacts): number {

@@ -58,7 +58,7 @@ describe("credentials", () => {
     [{ kind: "OFFICIAL_TOKEN", tokenType: "service" }, 10_000],
     [{ kind: "OFFICIAL_TOKEN", tokenType: null }, 10_000],
     [{ kind: "OFFICIAL_TOKEN", tokenType: "base" }, 3_600_000],
-    [{ kind: "PORTAL_SESSION", tokenType: null }, 2_000],
+    [{ kind: "PORTAL_SESSION", tokenType: null }, 1_100],
   ] as const)("refresh interval of %j is %d ms", (credential, ms) => {
     expect(credentialRefreshMs(credential)).toBe(ms);
   });

@@ -94,7 +94,7 @@ describe("/monitor wizard (real bot, Postgres, Redis, fake Bot API)", () => {
     await h.type(userId, "2041234567890 120\n2041234567891 35");
     const confirm = String(h.lastScreen(userId).payload.text);
     expect(confirm).toContain("2 баркода, 155 шт.");
-    expect(confirm).toContain("каждые 2 с");
+    expect(confirm).toContain("каждые 1,1 с");
     await h.press(userId, "mon:go");
     const [task] = await h.deps.repos.tasks.list(BigInt(userId));
     expect(task?.goods).toEqual([
