@@ -1,5 +1,5 @@
 import type { Db } from "./client";
-import type { ChargeSource, User } from "./generated/client";
+import type { ChargeSource, Prisma, User } from "./generated/client";
 
 /** Telegram profile fields we keep. */
 export interface TelegramProfile {
@@ -32,6 +32,15 @@ export class UserRepository {
       RETURNING (xmax = 0) AS inserted`;
     const user = await this.db.user.findUniqueOrThrow({ where: { id: profile.id } });
     return { user, created: rows[0]?.inserted ?? false };
+  }
+
+  /**
+   * What every incoming update needs, in one round trip: whether the user is
+   * registered, and their current wizard step.
+   * @returns null when the user is not registered
+   */
+  async getWithConversation(id: bigint): Promise<{ conversation: { scene: string; data: Prisma.JsonValue } | null } | null> {
+    return await this.db.user.findUnique({ where: { id }, select: { conversation: { select: { scene: true, data: true } } } });
   }
 
   /** @returns the user or null */

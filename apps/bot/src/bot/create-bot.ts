@@ -29,7 +29,9 @@ export function createBot(deps: BotDeps, features: readonly Feature[]): Telegraf
     ctx.log = deps.logger.child({ updateId: ctx.update.update_id, userId: ctx.from?.id });
     if (ctx.from && !ctx.from.is_bot) {
       const userId = BigInt(ctx.from.id);
-      if (!(await deps.repos.users.get(userId))) {
+      // One round trip for the common case: a registered user and their wizard step.
+      const known = await deps.repos.users.getWithConversation(userId);
+      if (!known) {
         const { created } = await deps.repos.users.register(
           { id: userId, username: ctx.from.username ?? null, firstName: ctx.from.first_name },
           deps.config.TRIAL_BOOKINGS,
@@ -39,7 +41,7 @@ export function createBot(deps: BotDeps, features: readonly Feature[]): Telegraf
           await deps.repos.operations.log(userId, "user.registered", { trialBookings: deps.config.TRIAL_BOOKINGS });
         }
       }
-      ctx.conversation = await deps.repos.conversations.get(userId);
+      ctx.conversation = known ? known.conversation : await deps.repos.conversations.get(userId);
     }
     await next();
   });

@@ -29,7 +29,7 @@ import type { BotContext } from "../context";
 import type { Feature } from "../create-bot";
 import { credentialRefreshMs, isUsableCredential } from "./monitor/credentials";
 import { parseGoods } from "./monitor/goods";
-import { STALE_BUTTON_TEXT, ack, alert, callbackData, ensureUser, messageText, showScreen, type Keyboard } from "./monitor/ui";
+import { STALE_BUTTON_TEXT, ack, alert, callbackData, messageText, showScreen, type Keyboard } from "./monitor/ui";
 import { PICKER_ACTIONS, PICKER_SEARCH_PROMPT, warehousePicker } from "./monitor/warehouse-picker";
 import {
   CALENDAR_BAD_TEXT,
@@ -82,7 +82,6 @@ function isPortal(s: MonitorState): boolean {
 // ---- step screens -------------------------------------------------------------------
 
 async function startWizard(ctx: BotContext): Promise<void> {
-  await ensureUser(ctx);
   const now = ctx.deps.now();
   const keys = (await ctx.deps.repos.apiKeys.list(ctx.userId)).filter((k) => isUsableCredential(k, now));
   if (keys.length === 0) {

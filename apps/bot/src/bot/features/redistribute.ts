@@ -12,7 +12,7 @@ import { removeRedistributeWatcher, upsertRedistributeWatcher } from "@wbslots/q
 import type { BotContext } from "../context";
 import type { Feature } from "../create-bot";
 import { isUsableCredential } from "./monitor/credentials";
-import { STALE_BUTTON_TEXT, ack, alert, callbackData, ensureUser, messageText, showScreen } from "./monitor/ui";
+import { STALE_BUTTON_TEXT, ack, alert, callbackData, messageText, showScreen } from "./monitor/ui";
 import { PICKER_ACTIONS, PICKER_SEARCH_PROMPT, warehousePicker } from "./monitor/warehouse-picker";
 import {
   RD_CANCEL_BUTTON,
@@ -49,7 +49,6 @@ function header(step: number): string {
 }
 
 async function startWizard(ctx: BotContext): Promise<void> {
-  await ensureUser(ctx);
   const now = ctx.deps.now();
   const keys = (await ctx.deps.repos.apiKeys.list(ctx.userId)).filter((k) => k.kind === "PORTAL_SESSION" && isUsableCredential(k, now));
   if (keys.length === 0) {
@@ -80,7 +79,6 @@ async function showRequests(ctx: BotContext, note?: string): Promise<void> {
 }
 
 async function entry(ctx: BotContext): Promise<void> {
-  await ensureUser(ctx);
   if (ctx.conversation) await ctx.leave();
   const existing = await ctx.deps.repos.redistributions.list(ctx.userId, 1);
   if (existing.length === 0) return startWizard(ctx);

@@ -27,7 +27,7 @@ import type { BotContext } from "../context";
 import type { Feature } from "../create-bot";
 import { MONITOR_HORIZON_DAYS } from "./monitor";
 import { credentialRefreshMs } from "./monitor/credentials";
-import { STALE_BUTTON_TEXT, ack, alert, callbackData, ensureUser, showScreen } from "./monitor/ui";
+import { STALE_BUTTON_TEXT, ack, alert, callbackData, showScreen } from "./monitor/ui";
 import { CALENDAR_BAD_TEXT, CALENDAR_SCENES, CALENDAR_STALE_TEXT } from "./monitor/wizard";
 import {
   TASKS_PAGE_SIZE,
@@ -85,7 +85,6 @@ function refreshFor(keys: Map<string, CredentialView>): (task: TaskView & { cred
 }
 
 async function showList(ctx: BotContext, page: number): Promise<void> {
-  await ensureUser(ctx);
   const safePage = Math.max(1, page);
   const rows = await ctx.deps.repos.tasks.list(ctx.userId, { take: TASKS_PAGE_SIZE + 1, skip: (safePage - 1) * TASKS_PAGE_SIZE });
   if (rows.length === 0) {

@@ -61,16 +61,6 @@ export async function ack(ctx: BotContext, text?: string): Promise<void> {
   if (ctx.callbackQuery) await ctx.answerCbQuery(text);
 }
 
-/**
- * Registers the sender on first contact (conversations and tasks reference users),
- * so a wizard works even when the user skipped /start.
- */
-export async function ensureUser(ctx: BotContext): Promise<void> {
-  const { repos, config } = ctx.deps;
-  if (await repos.users.get(ctx.userId)) return;
-  await repos.users.register({ id: ctx.userId, username: ctx.from?.username ?? null, firstName: ctx.from?.first_name ?? null }, config.TRIAL_BOOKINGS);
-}
-
 /** The callback data of the pressed button, or undefined (not a button press / game). */
 export function callbackData(ctx: BotContext): string | undefined {
   const query = ctx.callbackQuery;
