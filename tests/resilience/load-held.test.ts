@@ -35,16 +35,23 @@ beforeAll(async () => {
     const warehouseId = warehouses[i] ?? 507;
     bookingTasks.push({ taskId: await stack.task(userId, session.id, { warehouseId, days: [2, 8] }), userId, sellerId, warehouseId });
   }
-  let session = { id: "" };
-  let userId = 0n;
-  for (let i = 0; i < TASKS - BOOKINGS; i += 1) {
-    if (i % TASKS_PER_SELLER === 0) {
-      userId = await stack.newUser(3);
-      session = await stack.portalSession(userId, await stack.newSeller());
-    }
-    await stack.task(userId, session.id, { warehouseId: shared[i % shared.length] ?? 507, days: [2, 8] });
+  // The watching-only tasks: TASKS_PER_SELLER per seller, sellers created in parallel batches.
+  const others = TASKS - BOOKINGS;
+  const sellers = Math.ceil(others / TASKS_PER_SELLER);
+  for (let first = 0; first < sellers; first += 10) {
+    await Promise.all(
+      Array.from({ length: Math.min(10, sellers - first) }, async (_, j) => {
+        const s = first + j;
+        const userId = await stack.newUser(3);
+        const session = await stack.portalSession(userId, await stack.newSeller());
+        for (let k = 0; k < TASKS_PER_SELLER && s * TASKS_PER_SELLER + k < others; k += 1) {
+          const i = s * TASKS_PER_SELLER + k;
+          await stack.task(userId, session.id, { warehouseId: shared[i % shared.length] ?? 507, days: [2, 8] });
+        }
+      }),
+    );
   }
-}, 300_000);
+}, scaled(300_000, 1_200_000));
 
 afterAll(async () => {
   console.info(`load-held: ${JSON.stringify(report)}`);
