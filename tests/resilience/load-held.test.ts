@@ -17,7 +17,8 @@ import { rssMb, scaled, sleep, startResilienceStack, until, wbBookingsBySeller, 
 const TASKS = scaled(100, 1000);
 const DURATION_MS = scaled(60_000, 300_000);
 const BOOKINGS = scaled(8, 40);
-const TASKS_PER_SELLER = 10;
+/** Sellers share tasks: every seller costs a portal report every 2 s from the in-process sandbox. */
+const TASKS_PER_SELLER = scaled(10, 50);
 const WEBHOOK_EVERY_MS = 300;
 
 let stack: ResilienceStack;

@@ -22,8 +22,9 @@ const REBUILD_DEADLINE_MS = LARGE ? 75_000 : 30_000;
 
 beforeAll(async () => {
   redis = await startPrivateRedis();
+  // Seed before the workers start (they reconcile at start).
   stack = await startResilienceStack({
-    workers: 2,
+    workers: 0,
     redisUrl: redis.url,
     workerEnv: LARGE ? {} : { WORKER_SELF_HEAL_MS: "3000" },
     env: { LOG_LEVEL: "warn" },
@@ -36,7 +37,9 @@ beforeAll(async () => {
     const warehouseId = warehouses[i] ?? 507;
     tasks.push({ taskId: await stack.task(userId, session.id, { warehouseId, days: [2, 6] }), userId, sellerId, warehouseId });
   }
-}, 180_000);
+  await stack.startWorker();
+  await stack.startWorker();
+}, scaled(180_000, 900_000));
 
 afterAll(async () => {
   await stack?.stop();
