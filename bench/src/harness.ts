@@ -18,6 +18,7 @@ import {
   createMigratedDatabase,
   freePort,
   repoRoot,
+  startNodeProcess,
   startRedis,
   startTsProcess,
   waitForHttpStatus,
@@ -80,12 +81,62 @@ export interface BenchOptions {
   readonly repeats: number;
   /** Continue the capacity ladder after the first failing step. */
   readonly fullLadder: boolean;
-  /** Baseline schedulers get `offset: id mod 1000` (spread phases), to test that fix. */
-  readonly baselineOffset: boolean;
+  /**
+   * Capacity baselines to run, in this order: `offset` = schedulers `{every: 1000, offset: id mod 1000}`
+   * (what `upsertMonitor` does; the fair baseline, ratios are against it), `plain` = `{every: 1000}`.
+   */
+  readonly baselines: readonly BaselineMode[];
+  /** Run the worker and the bot as production JS (`apps/<app>/dist/main.js`, NODE_ENV=production) instead of tsx; the bench's own children (baseline worker, bare server) then run as built JS too (bench/dist). */
+  readonly built: boolean;
   /** Capacity: run the baseline ladder only. */
   readonly baselineOnly: boolean;
   /** Keep log files of child processes here. */
   readonly logDir: string;
+}
+
+/** Scheduler shape of a capacity baseline: with `offset: id mod 1000` or without. */
+export type BaselineMode = "offset" | "plain";
+
+// ---------------------------------------------------------------- entry points
+
+/**
+ * Starts an app under test: `node apps/<app>/dist/main.js` with NODE_ENV=production
+ * (what `pnpm start:<app>` runs in the Docker images) when `built`, else
+ * `node --import tsx apps/<app>/src/main.ts`.
+ * @returns the managed process
+ */
+export function startApp(app: "worker" | "bot", name: string, env: Record<string, string>, logFile: string, built: boolean): ManagedProcess {
+  return built
+    ? startNodeProcess(name, [path.join(repoRoot, "apps", app, "dist", "main.js")], { NODE_ENV: "production", ...env }, logFile)
+    : startTsProcess(name, `apps/${app}/src/main.ts`, env, logFile);
+}
+
+/** Children of the bench that are baselines (must run like the app they are compared with). */
+export type BenchChild = "baseline-worker" | "bare-server";
+
+/** Where `buildBenchChildren` writes the built baselines. */
+export const BENCH_DIST = path.join(repoRoot, "bench", "dist");
+
+/**
+ * Starts a baseline child of the bench: `node bench/dist/<child>.js` with
+ * NODE_ENV=production when `built` (see buildBenchChildren), else through tsx.
+ * @returns the managed process
+ */
+export function startBenchChild(child: BenchChild, name: string, env: Record<string, string>, logFile: string, built: boolean): ManagedProcess {
+  return built
+    ? startNodeProcess(name, [path.join(BENCH_DIST, `${child}.js`)], { NODE_ENV: "production", ...env }, logFile)
+    : startTsProcess(name, `bench/src/children/${child}.ts`, env, logFile);
+}
+
+/**
+ * Bundles the baseline children to plain ESM JS in bench/dist with tsup (npm
+ * dependencies of bench/package.json stay external, resolved from bench/node_modules),
+ * so a built worker / bot is compared with a built baseline.
+ */
+export function buildBenchChildren(): void {
+  const tsup = path.join(repoRoot, "node_modules", ".bin", "tsup");
+  const entries = (["baseline-worker", "bare-server"] as const).map((c) => `src/children/${c}.ts`);
+  execFileSync(tsup, [...entries, "--format", "esm", "--platform", "node", "--target", "node20", "--out-dir", "dist", "--silent"], { cwd: path.join(repoRoot, "bench"), stdio: ["ignore", "ignore", "inherit"] });
 }
 
 // ---------------------------------------------------------------- cleanup
@@ -468,15 +519,15 @@ export interface WorkerProcess {
 }
 
 /**
- * Starts `count` apps/worker processes and waits for their /healthz.
+ * Starts `count` apps/worker processes (built JS or tsx, see startApp) and waits for their /healthz.
  * @returns the workers
  */
-export async function startWorkers(count: number, env: CoreEnv, concurrency: number, logDir: string, tag: string): Promise<WorkerProcess[]> {
+export async function startWorkers(count: number, env: CoreEnv, concurrency: number, logDir: string, tag: string, built: boolean): Promise<WorkerProcess[]> {
   const workers: WorkerProcess[] = [];
   for (let i = 1; i <= count; i += 1) {
     const port = await freePort();
     const name = `worker-${tag}-${i}`;
-    const child = startTsProcess(name, "apps/worker/src/main.ts", { ...env, WORKER_CONCURRENCY: String(concurrency), WORKER_METRICS_PORT: String(port) }, path.join(logDir, `${name}.log`));
+    const child = startApp("worker", name, { ...env, WORKER_CONCURRENCY: String(concurrency), WORKER_METRICS_PORT: String(port) }, path.join(logDir, `${name}.log`), built);
     const stop = onCleanup(name, () => child.stop());
     workers.push({ process: child, pid: child.pid, metricsUrl: `http://127.0.0.1:${port}/metrics`, stop });
   }

@@ -14,15 +14,23 @@
  *   --slots 20                   slot openings per catch run
  *   --connections 10 --repeats 3 webhook load
  *   --full-ladder                keep climbing after the first failing step
- *   --baseline-offset            baseline schedulers spread by `offset: id mod 1000` (tests that fix)
- *   --baseline-only              capacity: the baseline ladder only
+ *   --baselines offset,plain     capacity baselines (bare BullMQ, full ladder each): `offset` = schedulers
+ *                                `{every: 1000, offset: id mod 1000}` like upsertMonitor (ratios are against it),
+ *                                `plain` = `{every: 1000}`; default both
+ *   --baseline-offset            same as `--baselines offset`
+ *   --baseline-only              capacity: the baseline ladders only
+ *   --no-build                   skip the `pnpm build` the bench runs first
+ *   --built / --tsx              run worker and bot as production JS (`node apps/<app>/dist/main.js`,
+ *                                NODE_ENV=production, like `pnpm start:worker`) or through tsx; default:
+ *                                built when both dist/main.js exist after the build. Built mode also bundles
+ *                                the baseline worker and bare server (bench/dist, tsup) so they run as plain JS.
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execFileSync } from "node:child_process";
 import { startEmbeddedPostgres, repoRoot, type PostgresServer } from "@wbslots/testkit";
-import { cleanupAll, log, makeLogDir, onCleanup, type BenchOptions, type Figure, type ScenarioResult } from "./harness";
+import { buildBenchChildren, cleanupAll, log, makeLogDir, onCleanup, type BaselineMode, type BenchOptions, type Figure, type ScenarioResult } from "./harness";
 import { runCapacity } from "./scenarios/capacity";
 import { runCatch } from "./scenarios/catch";
 import { runEconomy } from "./scenarios/economy";
@@ -36,6 +44,10 @@ function parseArgs(argv: readonly string[]): BenchOptions {
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i] ?? "";
     if (!arg.startsWith("--")) continue;
+    if (arg.startsWith("--no-")) {
+      flags.set(arg.slice(5), "false");
+      continue;
+    }
     const [key, inline] = arg.slice(2).split("=", 2);
     if (!key) continue;
     if (inline !== undefined) flags.set(key, inline);
@@ -74,10 +86,43 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     connections: num("connections", 10),
     repeats: num("repeats", 3),
     fullLadder: flags.get("full-ladder") === "true",
-    baselineOffset: flags.get("baseline-offset") === "true",
+    baselines: baselineModes(flags),
     baselineOnly: flags.get("baseline-only") === "true",
+    built: builtMode(flags),
     logDir: makeLogDir(),
   };
+}
+
+function baselineModes(flags: ReadonlyMap<string, string>): BaselineMode[] {
+  if (flags.get("baseline-offset") === "true") return ["offset"];
+  const raw = flags.get("baselines") ?? "offset,plain";
+  const modes = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const m of modes) if (m !== "offset" && m !== "plain") throw new Error(`--baselines wants offset and/or plain, got ${raw}`);
+  if (modes.length === 0) throw new Error("--baselines wants offset and/or plain");
+  return modes as BaselineMode[];
+}
+
+const DISTS = ["apps/worker/dist/main.js", "apps/bot/dist/main.js"];
+
+/**
+ * Runs `pnpm build` (unless --no-build) and decides the runtime of the apps under
+ * test: --built / --tsx when given, else built JS when both dist files exist.
+ * @returns whether to run built JS
+ * @throws Error when --built is asked for and a dist file is missing
+ */
+function builtMode(flags: ReadonlyMap<string, string>): boolean {
+  if (flags.get("build") !== "false") {
+    log("pnpm build …");
+    const t0 = performance.now();
+    execFileSync("pnpm", ["build"], { cwd: repoRoot, stdio: ["ignore", "ignore", "inherit"] });
+    log(`pnpm build done in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const missing = DISTS.filter((f) => !fs.existsSync(path.join(repoRoot, f)));
+  const wanted = flags.get("tsx") === "true" ? false : flags.has("built") ? flags.get("built") !== "false" : missing.length === 0;
+  if (wanted && missing.length > 0) throw new Error(`--built needs ${missing.join(", ")} (run pnpm build)`);
+  if (wanted) buildBenchChildren();
+  log(`worker and bot run as ${wanted ? "built JS (node apps/<app>/dist/main.js)" : "TypeScript through tsx"}`);
+  return wanted;
 }
 
 function machine(): Record<string, unknown> {
@@ -96,6 +141,7 @@ function machine(): Record<string, unknown> {
     node: process.version,
     platform: `${os.type()} ${os.release()}`,
     commit: git(["rev-parse", "--short", "HEAD"]),
+    dirty: git(["status", "--porcelain", "--untracked-files=no"]).length > 0,
   };
 }
 

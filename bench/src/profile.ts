@@ -32,8 +32,10 @@ const options: BenchOptions = {
   connections: 0,
   repeats: 1,
   fullLadder: false,
-  baselineOffset: false,
+  baselines: ["offset"],
   baselineOnly: false,
+  // Profiles need tsx (the profiler hook is TypeScript and source names stay readable).
+  built: false,
   logDir: makeLogDir(),
 };
 

@@ -16,7 +16,7 @@
 import path from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { freePort, startTsProcess, waitForHttpStatus, type PostgresServer } from "@wbslots/testkit";
+import { freePort, waitForHttpStatus, type PostgresServer } from "@wbslots/testkit";
 import {
   CpuMeter,
   catalog,
@@ -39,9 +39,11 @@ import {
   seedTasks,
   sleep,
   startBenchRedis,
+  startBenchChild,
   startSandboxProcess,
   startWorkers,
   upsertMonitors,
+  type BaselineMode,
   type BenchOptions,
   type BenchRedis,
   type Figure,
@@ -139,7 +141,7 @@ export async function startOurs(pg: PostgresServer, options: BenchOptions, tag: 
   env.DATABASE_URL = db.url;
   const accounts = await seedAccounts(db.repos, sandbox, options.credentials, "PORTAL_SESSION");
   const queues = openQueues(redis.url, prefix);
-  const workers = await startWorkers(options.workers, { ...env, ...extraEnv }, options.concurrency, options.logDir, tag);
+  const workers = await startWorkers(options.workers, { ...env, ...extraEnv }, options.concurrency, options.logDir, tag, options.built);
   const warehouses = catalog();
   let have = 0;
   const pids = new Map<string, number>([["redis", redis.pid], ["sandbox", sandbox.process.pid]]);
@@ -166,7 +168,7 @@ export async function startOurs(pg: PostgresServer, options: BenchOptions, tag: 
   };
 }
 
-async function startBaseline(options: BenchOptions, tag: string): Promise<Side> {
+async function startBaseline(options: BenchOptions, tag: string, mode: BaselineMode): Promise<Side> {
   const redis = await startBenchRedis(`${tag}-baseline`);
   const prefix = randomPrefix(`${tag}-base`);
   const connection = new Redis(redis.url, { maxRetriesPerRequest: null });
@@ -181,11 +183,12 @@ async function startBaseline(options: BenchOptions, tag: string): Promise<Side> 
   for (let i = 1; i <= options.workers; i += 1) {
     const port = await freePort();
     const name = `baseline-${tag}-${i}`;
-    const child = startTsProcess(
+    const child = startBenchChild(
+      "baseline-worker",
       name,
-      "bench/src/children/baseline-worker.ts",
       { REDIS_URL: redis.url, QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: String(options.concurrency), BASELINE_PORT: String(port) },
       path.join(options.logDir, `${name}.log`),
+      options.built,
     );
     const stop = onCleanup(name, () => child.stop());
     children.push({ pid: child.pid, url: `http://127.0.0.1:${port}/metrics`, stop });
@@ -195,7 +198,7 @@ async function startBaseline(options: BenchOptions, tag: string): Promise<Side> 
   const pids = new Map<string, number>([["redis", redis.pid]]);
   children.forEach((c, i) => pids.set(`worker${i + 1}`, c.pid));
   return {
-    name: "baseline",
+    name: `baseline-${mode}`,
     redis,
     pids,
     workerPids: children.map((c) => c.pid),
@@ -205,7 +208,7 @@ async function startBaseline(options: BenchOptions, tag: string): Promise<Side> 
       const started = performance.now();
       const ids = Array.from({ length: to - have }, (_, i) => have + i + 1);
       await pool(ids, 64, (id) =>
-        queue.upsertJobScheduler(`monitor:${id}`, options.baselineOffset ? { every: 1000, offset: id % 1000 } : { every: 1000 }, { name: "monitor", data: { taskId: id }, opts: { removeOnComplete: true, removeOnFail: { count: 1000, age: 3600 } } }),
+        queue.upsertJobScheduler(`monitor:${id}`, mode === "offset" ? { every: 1000, offset: id % 1000 } : { every: 1000 }, { name: "monitor", data: { taskId: id }, opts: { removeOnComplete: true, removeOnFail: { count: 1000, age: 3600 } } }),
       );
       have = to;
       return (performance.now() - started) / 1000;
@@ -228,22 +231,26 @@ function capacityOf(steps: readonly StepResult[]): number {
   return best;
 }
 
-/** Capacity steps of the last run, reused by the memory scenario. */
+/** Capacity steps of the last run, reused by the memory scenario (ours, and the fair baseline for its RSS). */
 export let lastOursSteps: StepResult[] = [];
+export let lastBaselineSteps: StepResult[] = [];
 
 /**
- * Runs the capacity scenario.
+ * Runs the capacity scenario: each baseline of `options.baselines` over the whole
+ * ladder (so every step has a baseline to compare with), then ours.
  * @returns its table rows and raw steps
  */
 export async function runCapacity(pg: PostgresServer, options: BenchOptions, alsoSteps: readonly number[] = []): Promise<ScenarioResult> {
   const started = performance.now();
-  log(`capacity: baseline ladder ${options.ladder.join(", ")} (${options.workers} process(es) × concurrency ${options.concurrency})`);
-  const baselineSide = await startBaseline(options, "cap");
-  let baseline: StepResult[];
-  try {
-    baseline = await runLadder(baselineSide, options.ladder, options, options.fullLadder);
-  } finally {
-    await baselineSide.stop();
+  const baselines = new Map<BaselineMode, StepResult[]>();
+  for (const mode of options.baselines) {
+    log(`capacity: baseline (${mode === "offset" ? "offset: id mod 1000" : "no offset"}) ladder ${options.ladder.join(", ")} (${options.workers} process(es) × concurrency ${options.concurrency})`);
+    const side = await startBaseline(options, `cap${mode}`, mode);
+    try {
+      baselines.set(mode, await runLadder(side, options.ladder, options, true));
+    } finally {
+      await side.stop();
+    }
   }
   let ours: StepResult[] = [];
   const oursSide = options.baselineOnly ? null : await startOurs(pg, options, "cap");
@@ -257,38 +264,59 @@ export async function runCapacity(pg: PostgresServer, options: BenchOptions, als
       await oursSide.stop();
     }
   }
+  // Our schedulers use `offset: id mod 1000` (upsertMonitor), so the fair baseline is the offset one.
+  const fairMode: BaselineMode | undefined = baselines.has("offset") ? "offset" : options.baselines[0];
+  const fair = fairMode ? (baselines.get(fairMode) ?? []) : [];
+  const plain = fairMode === "plain" ? undefined : baselines.get("plain");
   lastOursSteps = ours;
+  lastBaselineSteps = fair;
   const capOurs = capacityOf(ours);
-  const capBase = capacityOf(baseline);
+  const capBase = capacityOf(fair);
+  const capPlain = plain ? capacityOf(plain) : null;
   const ratio = capBase > 0 ? capOurs / capBase : null;
+  const baseLabel = fairMode === "offset" ? "baseline = bare BullMQ with offset" : `baseline = bare BullMQ ${fairMode ?? "—"}`;
   const figures: Figure[] = [
     {
       scenario: "capacity",
-      figure: "tasks held at 1 Hz, lag p99 < 250 ms",
-      ours: capOurs,
+      figure: `tasks held at 1 Hz, lag p99 < 250 ms (${baseLabel}${capPlain === null ? "" : `; without offset: ${capPlain}`})`,
+      ours: options.baselineOnly ? null : capOurs,
       baseline: capBase,
       ratio: ratio === null ? null : round(ratio, 2),
       unit: "tasks",
       goal: "≥ 10000 and ≥ 0.7 × baseline",
-      met: capOurs >= 10_000 && ratio !== null && ratio >= 0.7,
+      met: options.baselineOnly ? null : capOurs >= 10_000 && ratio !== null && ratio >= 0.7,
     },
   ];
-  for (const step of ours) {
-    const base = baseline.find((b) => b.tasks === step.tasks);
+  const plainText = (step: StepResult | undefined): string => (step ? `; no offset ${step.jobsPerS} jobs/s, p99 ${step.lagP99Ms} ms` : "");
+  for (const n of options.ladder) {
+    const step = ours.find((s) => s.tasks === n);
+    const base = fair.find((b) => b.tasks === n);
+    if (!step && !base) continue;
+    const p = plain?.find((b) => b.tasks === n);
     figures.push({
       scenario: "capacity",
-      figure: `lag p99 @${step.tasks} (jobs/s ${step.jobsPerS} vs ${base?.jobsPerS ?? "—"})`,
-      ours: step.lagP99Ms,
+      figure: `checks/s @${n} (baseline jobs/s with offset${plainText(p)})`,
+      ours: step?.jobsPerS ?? null,
+      baseline: base?.jobsPerS ?? null,
+      ratio: step && base && base.jobsPerS > 0 ? round(step.jobsPerS / base.jobsPerS, 2) : null,
+      unit: "/s",
+      goal: `≥ ${Math.round(0.95 * n)}`,
+      met: step ? step.jobsPerS >= 0.95 * n : null,
+    });
+    figures.push({
+      scenario: "capacity",
+      figure: `lag p99 @${n} (≤ 250 ms: ${step ? `${round(step.shareUnder250 * 100, 1)} %` : "—"} vs ${base ? `${round(base.shareUnder250 * 100, 1)} %` : "—"})`,
+      ours: step?.lagP99Ms ?? null,
       baseline: base?.lagP99Ms ?? null,
       ratio: null,
       unit: "ms",
       goal: "< 250 ms",
-      met: step.held,
+      met: step ? step.held : null,
     });
     figures.push({
       scenario: "capacity",
-      figure: `CPU workers+redis @${step.tasks}`,
-      ours: `${step.cpu.workersTotal}% + ${step.cpu.redis}%`,
+      figure: `CPU workers + redis @${n}`,
+      ours: step ? `${step.cpu.workersTotal}% + ${step.cpu.redis}%` : null,
       baseline: base ? `${base.cpu.workersTotal}% + ${base.cpu.redis}%` : null,
       unit: "% of a core",
     });
@@ -296,7 +324,7 @@ export async function runCapacity(pg: PostgresServer, options: BenchOptions, als
   return {
     scenario: "capacity",
     figures,
-    details: { ours, baseline, capacityOurs: capOurs, capacityBaseline: capBase, ratio },
+    details: { ours, baselines: Object.fromEntries(baselines), fairBaseline: fairMode, capacityOurs: capOurs, capacityBaseline: capBase, capacityBaselinePlain: capPlain, ratio, built: options.built },
     durationS: round((performance.now() - started) / 1000, 0),
   };
 }

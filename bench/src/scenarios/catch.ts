@@ -74,7 +74,7 @@ async function runOnce(pg: PostgresServer, options: BenchOptions, n: number): Pr
     const queues = openQueues(redis.url, prefix);
     await upsertMonitors(queues, tasks.map((t) => t.id));
     const setupS = (performance.now() - setupStarted) / 1000;
-    const workers = await startWorkers(options.workers, env, options.concurrency, options.logDir, tag);
+    const workers = await startWorkers(options.workers, env, options.concurrency, options.logDir, tag, options.built);
     try {
       // Let every task run a few times (task cache filled, snapshots read) before the first slot.
       await sleep(options.warmup * 1000);

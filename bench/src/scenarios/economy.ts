@@ -63,7 +63,7 @@ async function runOnce(pg: PostgresServer, options: BenchOptions, n: number): Pr
     const tasks = await seedTasks(db.repos, accounts, n, catalog());
     const queues = openQueues(redis.url, prefix);
     await upsertMonitors(queues, tasks.map((t) => t.id));
-    const workers = await startWorkers(options.workers, env, options.concurrency, options.logDir, tag);
+    const workers = await startWorkers(options.workers, env, options.concurrency, options.logDir, tag, options.built);
     try {
       await sleep(Math.max(options.warmup, 5) * 1000);
       const windowS = Math.max(30, options.duration * 2);

@@ -6,7 +6,7 @@
  */
 import type { PostgresServer } from "@wbslots/testkit";
 import { log, round, rssBytes, sleep, type BenchOptions, type Figure, type ScenarioResult } from "../harness";
-import { lastOursSteps, startOurs, type StepResult } from "./capacity";
+import { lastBaselineSteps, lastOursSteps, startOurs, type StepResult } from "./capacity";
 
 /** Sizes this scenario reports. */
 export const MEMORY_STEPS = [1000, 10_000] as const;
@@ -36,17 +36,23 @@ export async function runMemory(pg: PostgresServer, options: BenchOptions): Prom
     }
   }
   const figures: Figure[] = [];
+  const runtime = options.built ? "built JS" : "tsx";
   for (const step of steps) {
     const maxRss = Math.max(...step.workerRssMb);
+    // The no-op BullMQ worker of the capacity baseline (offset), same runtime, same step, when capacity ran.
+    const base = source === "capacity run" ? lastBaselineSteps.find((b) => b.tasks === step.tasks) : undefined;
+    const baseRss = base && base.workerRssMb.length > 0 ? Math.max(...base.workerRssMb) : null;
     figures.push({
       scenario: "memory",
-      figure: `worker RSS (max of ${step.workerRssMb.length}) @${step.tasks}`,
+      figure: `worker RSS (max of ${step.workerRssMb.length}) @${step.tasks}, ${runtime} (baseline: no-op BullMQ worker, ${runtime})`,
       ours: maxRss,
+      baseline: baseRss,
+      ratio: baseRss ? round(maxRss / baseRss, 2) : null,
       unit: "MB",
       goal: step.tasks === 10_000 ? "≤ 250 MB" : "",
       met: step.tasks === 10_000 ? maxRss <= 250 : null,
     });
-    figures.push({ scenario: "memory", figure: `Redis used_memory @${step.tasks}`, ours: step.redisUsedMb, unit: "MB" });
+    figures.push({ scenario: "memory", figure: `Redis used_memory @${step.tasks}`, ours: step.redisUsedMb, baseline: base?.redisUsedMb ?? null, unit: "MB" });
   }
-  return { scenario: "memory", figures, details: { source, steps }, durationS: round((performance.now() - started) / 1000, 0) };
+  return { scenario: "memory", figures, details: { source, steps, baselineSteps: lastBaselineSteps, built: options.built }, durationS: round((performance.now() - started) / 1000, 0) };
 }

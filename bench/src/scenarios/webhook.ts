@@ -24,6 +24,8 @@ import {
   randomPrefix,
   round,
   sleep,
+  startApp,
+  startBenchChild,
   startBenchRedis,
   type BenchOptions,
   type Figure,
@@ -127,15 +129,16 @@ export async function runWebhook(pg: PostgresServer, options: BenchOptions): Pro
   const apiRoot = await waitForLine(telegram, "READY ", 30_000);
 
   const botPort = await freePort();
-  const bot = startTsProcess(
+  const bot = startApp(
     "bot",
-    "apps/bot/src/main.ts",
+    "bot",
     { ...env, ...profileEnv(), TELEGRAM_BOT_TOKEN: botToken, TELEGRAM_API_ROOT: apiRoot, TELEGRAM_WEBHOOK_SECRET: secret, HOST: "127.0.0.1", PORT: String(botPort), ADMIN_USER: "admin", ADMIN_PASSWORD: randomBytes(12).toString("hex") },
     path.join(options.logDir, "bot.log"),
+    options.built,
   );
   const stopBot = onCleanup("bot", () => bot.stop());
   const barePort = await freePort();
-  const bare = startTsProcess("bare-fastify", "bench/src/children/bare-server.ts", { PORT: String(barePort), TELEGRAM_WEBHOOK_SECRET: secret }, path.join(options.logDir, "bare.log"));
+  const bare = startBenchChild("bare-server", "bare-fastify", { PORT: String(barePort), TELEGRAM_WEBHOOK_SECRET: secret }, path.join(options.logDir, "bare.log"), options.built);
   const stopBare = onCleanup("bare-fastify", () => bare.stop());
   const botUrl = `http://127.0.0.1:${botPort}`;
   const bareUrl = `http://127.0.0.1:${barePort}`;
@@ -172,7 +175,7 @@ export async function runWebhook(pg: PostgresServer, options: BenchOptions): Pro
     const figures: Figure[] = [
       {
         scenario: "webhook",
-        figure: `updates/s, /tasks press, ${options.connections} conns (median of ${options.repeats})`,
+        figure: `updates/s, /tasks press, ${options.connections} conns (median of ${options.repeats}), ${options.built ? "built JS" : "tsx"}`,
         ours: round(rps, 0),
         baseline: round(baseRps, 0),
         ratio: ratio === null ? null : round(ratio, 3),
