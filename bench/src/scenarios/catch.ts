@@ -138,7 +138,7 @@ export async function runCatch(pg: PostgresServer, options: BenchOptions): Promi
     const l = run.latency;
     figures.push({
       scenario: "catch",
-      figure: `p50 / p95 / p99 / max @${run.tasks} tasks, ${run.credentials} accts (${run.booked}/${run.opened} booked)`,
+      figure: `p50 / p95 / p99 / max @${run.tasks} tasks, ${run.credentials} accts (${run.booked}/${run.opened} booked; worker seen→confirmed p50 ${run.seenToConfirmedP50S} / p99 ${run.seenToConfirmedP99S} s)`,
       ours: `${round(l.p50, 2)} / ${round(l.p95, 2)} / ${round(l.p99, 2)} / ${round(l.max, 2)}`,
       unit: "s",
       goal: at1000 ? "p50 ≤ 0.8, p99 ≤ 1.5" : "",
