@@ -21,6 +21,7 @@ import {
   startBenchRedis,
   startSandboxProcess,
   startWorkers,
+  summarize,
   upsertMonitors,
   type BenchOptions,
   type Figure,
@@ -47,7 +48,7 @@ export interface EconomyRun {
   readonly tasks: number;
   readonly windowS: number;
   /** Per source: reads per refresh period, min / mean / max over accounts. */
-  readonly perPeriod: Record<string, { accounts: number; min: number; mean: number; max: number; readsPerS: number; maxCount: number; minCount: number; periods: number }>;
+  readonly perPeriod: Record<string, { gapP50S: number; gapMaxS: number; accounts: number; min: number; mean: number; max: number; readsPerS: number; maxCount: number; minCount: number; periods: number }>;
   readonly total429: number;
   readonly totalRequests: number;
 }
@@ -80,7 +81,15 @@ async function runOnce(pg: PostgresServer, options: BenchOptions, n: number): Pr
         const counts = own.map((a) => inWindow.filter((r) => r.method === method && r.sellerId === a.sellerId && r.status === 200).length);
         const ratios = counts.map((c) => (c * spec.periodS) / windowS);
         const total = counts.reduce((a, b) => a + b, 0);
+        // Seconds between consecutive successful reads of one account (all accounts pooled).
+        const gaps = own.flatMap((a) => {
+          const times = inWindow.filter((r) => r.method === method && r.sellerId === a.sellerId && r.status === 200).map((r) => Date.parse(r.at));
+          return times.slice(1).map((t, i) => (t - (times[i] ?? t)) / 1000);
+        });
+        const gap = summarize(gaps);
         perPeriod[spec.source] = {
+          gapP50S: round(gap.p50, 2),
+          gapMaxS: round(gap.max, 2),
           accounts: own.length,
           min: round(Math.min(...ratios), 2),
           mean: round(ratios.reduce((a, b) => a + b, 0) / Math.max(1, ratios.length), 2),
@@ -117,7 +126,7 @@ export async function runEconomy(pg: PostgresServer, options: BenchOptions): Pro
       // A window of W s holds W/period periods; a read at each edge may both fall inside (+1), never more.
       figures.push({
         scenario: "economy",
-        figure: `${source} reads per refresh period (min/mean/max of ${p.accounts} accts) @${run.tasks} tasks`,
+        figure: `${source} reads per refresh period (min/mean/max of ${p.accounts} accts; gap between reads p50 ${p.gapP50S} / max ${p.gapMaxS} s) @${run.tasks} tasks`,
         ours: `${p.min} / ${p.mean} / ${p.max}`,
         unit: `reads/period of ${p.periods > 0 ? round(run.windowS / p.periods, 1) : "—"} s (${p.readsPerS}/s total)`,
         goal: "1 per period",
