@@ -1,12 +1,12 @@
 import type { Job } from "bullmq";
 import { dbDateToIso, WATCHING_STATUSES, type BookingResult, type MonitoringTask, type TaskStatus } from "@wbslots/db";
-import { bookingSuccessText, isBoxTypeId, needsActionCaptchaText, trialOverText, type BoxTypeId } from "@wbslots/domain";
+import { bookingSuccessText, isBookable, isBoxTypeId, needsActionCaptchaText, trialOverText, type BoxTypeId } from "@wbslots/domain";
 import { bookJobSchema, removeMonitor, type BookJob, type SlotRef } from "@wbslots/queues";
 import { WbBadRequest, WbCaptchaRequired, WbCircuitOpen, WbRateLimited, WbSlotTaken, WbUnauthorized } from "@wbslots/wb";
 import type { WorkerContext } from "./context";
-import { accountOf, revealCredential, type FetchCredential } from "./credentials";
 import { slotKey } from "./keys";
 import { notifyUser, portalButton, portalSuppliesUrl } from "./notify";
+import { goodsOf, portalCredentialFor, PREPARE_JOB_NAME, prepareJobSchema, prepareTask } from "./prepare";
 import { bookByHandText, bookingFailedText, type SlotLine } from "./texts";
 
 /** How long a slot is not retried for one task after the user was asked to act (captcha, no session). */
@@ -33,24 +33,48 @@ interface BookingTarget extends SlotLine {
 }
 
 /**
- * Builds the `book` job handler (jobId `book-{taskId}`, so one per task at a time).
+ * Builds the `book` queue handler: `book` jobs (jobId `book-{taskId}`, so one
+ * per task at a time) and `prepare` jobs (jobId `prepare-{taskId}`, see
+ * prepare.ts), dispatched by `job.name`.
+ *
+ * Before reserving, the slot is checked against the FRESH task row (`isBookable`:
+ * warehouse, box type, date range, max coefficient): the monitor's task cache
+ * may be seconds old (dates changed, task paused). A booking already under way
+ * is finished regardless.
+ *
+ * Fast path — a task with a preorder made ahead (`prepared_preorder_id`):
+ * `reserve` writes the row straight at PREORDER_CREATED with that draft and
+ * preorder (the same single write), so the only WB call left is `plan/add`.
+ * The prepared preorder stays on the task after a failed `plan/add` (slot
+ * taken/closed, captcha): WB leaves an unbooked preorder reusable, so the next
+ * slot again needs only `plan/add`. It is cleared when WB rejects it (4xx: gone,
+ * other account — the booking is failed, its catch given back, and the job runs
+ * once more on the full path) and when a booking is CONFIRMED (WB consumed it).
+ * A full-path booking whose `plan/add` lost the slot leaves its own preorder
+ * on the task as the prepared one (`setPrepared` only fills an empty one).
  *
  * Crash safety — the booking row is written BEFORE each WB step that creates
  * something, and the step's result right after it, so a retry (BullMQ retry,
  * stalled-job recovery after a SIGKILL, or the `sweep-bookings` maintenance job)
  * resumes from the stored step:
- * - crash after `reserve`: the row is PENDING/RESERVED with the catch consumed;
- *   `reserve` on retry answers `resumed` (no second charge) and we continue.
+ * - crash after `reserve`: the row is PENDING (RESERVED, or PREORDER_CREATED
+ *   with the prepared preorder) with the catch consumed; `reserve` on retry
+ *   answers `resumed` (no second charge, the row's own ids win over whatever
+ *   the task holds now) and we continue from the stored step.
  * - crash after `draft/create` but before `advance(DRAFT_CREATED)`: WB holds an
  *   orphan empty draft (harmless, not a booking); the retry creates another.
  * - crash after `supply/create` but before `advance(PREORDER_CREATED)`: an
  *   orphan preorder without a date (not a booking, costs nothing); the retry
  *   makes a new one from the stored draft.
- * - once `preorderId` is stored it is never replaced: no second preorder.
- * - crash after `plan/add` but before `confirm`: WB booked, we do not know.
- *   `plan/add` on the SAME preorder with the same date is idempotent at WB
- *   (and the sandbox): the retry gets the same supplyId, so there is exactly
- *   one booking at WB, one CONFIRMED row and one charge.
+ * - once `preorderId` is stored in a PENDING row it is never replaced: no
+ *   second preorder (the one exception: WB answered `plan/add` with a 4xx for
+ *   a prepared preorder, i.e. booked nothing, and the row is FAILED first).
+ * - crash after `plan/add` but before `confirm` (prepared or not): WB booked,
+ *   we do not know. `plan/add` on the SAME preorder with the same date is
+ *   idempotent at WB (and the sandbox): the retry gets the same supplyId, so
+ *   there is exactly one booking at WB, one CONFIRMED row and one charge. The
+ *   task's prepared preorder is only cleared after `confirm`, and a resumed row
+ *   never takes the task's prepared ids, so nothing else can book it meanwhile.
  * - crash after `confirm`: `reserve` answers `already_confirmed`; the tail
  *   (task BOOKED, scheduler removed, message with dedupe key
  *   `booking-{bookingId}`) is idempotent and simply runs again.
@@ -66,6 +90,8 @@ export function createBookProcessor(deps: BookDeps): (job: Job) => Promise<void>
 
   const finishConfirmed = async (task: MonitoringTask, booking: BookingResult, target: BookingTarget, slot: SlotRef | null): Promise<void> => {
     const moved = await ctx.repos.tasks.setStatus(task.id, "BOOKED", null, FINISHABLE);
+    // WB consumed the preorder (prepared or not): nothing is left to book with.
+    if (task.preparedPreorderId) await ctx.repos.tasks.clearPrepared(task.id);
     await removeMonitor(ctx.queues, task.id);
     changed(task.id);
     const catches = await ctx.repos.users.catches(task.userId);
@@ -112,30 +138,35 @@ export function createBookProcessor(deps: BookDeps): (job: Job) => Promise<void>
     ctx.metrics.bookings.inc({ outcome: reason });
   };
 
-  /** The user's portal session to book with: the task's own, else any valid one (same WB account first). */
-  const portalCredentialFor = async (task: MonitoringTask): Promise<Extract<FetchCredential, { source: "portal" }> | null> => {
-    const own = task.credentialId ? await ctx.repos.apiKeys.get(task.credentialId) : null;
-    const account = own ? accountOf(own) : null;
-    const candidates = (await ctx.repos.apiKeys.list(task.userId))
-      .filter((c) => c.kind === "PORTAL_SESSION" && c.isValid)
-      .sort((a, b) => Number(b.id === task.credentialId) - Number(a.id === task.credentialId) || Number(b.supplierId === account) - Number(a.supplierId === account));
-    for (const candidate of candidates) {
-      const revealed = await revealCredential(ctx, candidate.id);
-      if (revealed?.source === "portal") return revealed;
-    }
-    return null;
-  };
-
-  return async (job) => {
-    const data: BookJob = bookJobSchema.parse(job.data);
+  /**
+   * One booking attempt.
+   * @param usePrepared false on the re-run after WB rejected the prepared preorder
+   */
+  const book = async (job: Job, data: BookJob, usePrepared: boolean): Promise<void> => {
     const task = await ctx.repos.tasks.get(data.taskId);
     if (!task || !isBoxTypeId(task.boxTypeId)) return;
     const existing = await ctx.repos.bookings.byTask(task.id);
     const resumable = existing?.status === "PENDING" || existing?.status === "CONFIRMED";
-    // A task the user stopped is not booked anew; a booking already under way at WB is finished.
-    if (!WATCHING_STATUSES.includes(task.status) && !resumable) return;
+    if (!resumable) {
+      // A task the user stopped is not booked anew; a booking already under way at WB is finished.
+      if (!WATCHING_STATUSES.includes(task.status)) return;
+      // The monitor matched against its cached task: re-check against this fresh row.
+      const filter = { warehouseIds: [task.warehouseId], dateFrom: dbDateToIso(task.dateFrom), dateTo: dbDateToIso(task.dateTo), boxTypeId: task.boxTypeId, maxCoefficient: task.maxCoefficient };
+      if (!isBookable({ ...data.slot, warehouseName: task.warehouseName, allowUnload: true }, filter)) {
+        ctx.logger.info({ taskId: task.id, slot: data.slot }, "slot no longer matches the task; not booked");
+        ctx.metrics.bookings.inc({ outcome: "stale_match" });
+        changed(task.id);
+        return;
+      }
+    }
 
-    const reservation = await ctx.repos.bookings.reserve(task.id, task.userId, { date: data.slot.date, warehouseId: data.slot.warehouseId, coefficient: data.slot.coefficient });
+    const prepared = usePrepared && task.preparedPreorderId ? { draftId: task.preparedDraftId, preorderId: task.preparedPreorderId } : null;
+    const reservation = await ctx.repos.bookings.reserve(
+      task.id,
+      task.userId,
+      { date: data.slot.date, warehouseId: data.slot.warehouseId, coefficient: data.slot.coefficient },
+      prepared,
+    );
     if (reservation.kind === "no_catches") {
       const paused = await ctx.repos.tasks.pauseAllOfUser(task.userId, "no_catches");
       for (const id of paused) {
@@ -168,7 +199,9 @@ export function createBookProcessor(deps: BookDeps): (job: Job) => Promise<void>
       await ctx.repos.operations.log(task.userId, "booking.reserved", { taskId: task.id, bookingId: booking.id, chargedFrom: booking.chargedFrom });
     }
 
-    const cred = await portalCredentialFor(task);
+    // The booking runs on the task's prepared preorder (now, or since before a crash).
+    const onPrepared = task.preparedPreorderId !== null && booking.preorderId === task.preparedPreorderId;
+    const cred = await portalCredentialFor(ctx, task);
     if (!cred) {
       await askUser(task, booking, target, "no_portal_session");
       return;
@@ -177,18 +210,15 @@ export function createBookProcessor(deps: BookDeps): (job: Job) => Promise<void>
     // Set once plan/add has been sent: from then on WB may have booked even if we saw no answer.
     let planSent = false;
     try {
-      if (!booking.draftId) {
+      if (!booking.draftId && !booking.preorderId) {
         const draftId = await ctx.wb.portal.createDraft(cred.portal);
         booking = await ctx.repos.bookings.advance(booking.id, "DRAFT_CREATED", { draftId });
       }
       if (!booking.preorderId) {
         const draftId = booking.draftId ?? "";
         // Replacing the goods is idempotent, so it is simply repeated on resume.
-        if (task.goods && Array.isArray(task.goods)) {
-          const goods = (task.goods as { barcode?: unknown; quantity?: unknown }[])
-            .filter((g): g is { barcode: string; quantity: number } => typeof g.barcode === "string" && typeof g.quantity === "number");
-          if (goods.length > 0) await ctx.wb.portal.updateDraftGoods(cred.portal, draftId, goods);
-        }
+        const goods = goodsOf(task.goods);
+        if (goods) await ctx.wb.portal.updateDraftGoods(cred.portal, draftId, goods);
         const preorderId = await ctx.wb.portal.createSupply(cred.portal, { draftId, warehouseId: target.warehouseId, boxTypeId: target.boxTypeId });
         booking = await ctx.repos.bookings.advance(booking.id, "PREORDER_CREATED", { preorderId: String(preorderId) });
       }
@@ -202,13 +232,20 @@ export function createBookProcessor(deps: BookDeps): (job: Job) => Promise<void>
       booking = await ctx.repos.bookings.confirm(booking.id, String(supplyId));
       await finishConfirmed(task, booking, target, seen);
     } catch (error) {
+      // plan/add was refused before booking anything: the preorder is still unbooked at WB and
+      // reusable for the next slot. A full-path one becomes the task's prepared preorder.
+      const keepPreorder = async (): Promise<void> => {
+        if (!onPrepared && booking.preorderId) await ctx.repos.tasks.setPrepared(task.id, { draftId: booking.draftId, preorderId: booking.preorderId });
+      };
       if (error instanceof WbCaptchaRequired) {
         // We never get around a captcha: the user books in one tap, the task keeps watching.
         await askUser(task, booking, target, "captcha");
+        if (planSent) await keepPreorder();
         return;
       }
       if (error instanceof WbSlotTaken) {
         await ctx.repos.bookings.fail(booking.id, `slot_${error.reason}`);
+        await keepPreorder();
         await suppress(task.id, target, SUPPRESS_TAKEN_MS);
         await ctx.repos.operations.log(task.userId, "booking.failed", { taskId: task.id, bookingId: booking.id, reason: error.reason });
         ctx.metrics.bookings.inc({ outcome: error.reason });
@@ -219,6 +256,17 @@ export function createBookProcessor(deps: BookDeps): (job: Job) => Promise<void>
         await ctx.repos.operations.log(task.userId, "booking.failed", { taskId: task.id, bookingId: booking.id, reason: "unauthorized" });
         await rotate(cred.portal.credentialId, `WB ${error.status}: ${error.message}`);
         ctx.metrics.bookings.inc({ outcome: "unauthorized" });
+        return;
+      }
+      if (error instanceof WbBadRequest && onPrepared && planSent && usePrepared) {
+        // WB refused the preorder made ahead (deleted, another account's): nothing was booked.
+        // Give the catch back, forget that preorder and book this slot once more the full way.
+        ctx.logger.warn({ err: error, taskId: task.id, bookingId: booking.id, preorderId: booking.preorderId }, "WB rejected the prepared preorder; booking the full way");
+        await ctx.repos.bookings.fail(booking.id, "prepared_rejected");
+        await ctx.repos.tasks.clearPrepared(task.id, booking.preorderId ?? undefined);
+        changed(task.id);
+        await ctx.repos.operations.log(task.userId, "booking.failed", { taskId: task.id, bookingId: booking.id, reason: "prepared_rejected" });
+        await book(job, data, false);
         return;
       }
       if (error instanceof WbBadRequest) {
@@ -248,5 +296,15 @@ export function createBookProcessor(deps: BookDeps): (job: Job) => Promise<void>
         ctx.metrics.bookings.inc({ outcome: "gave_up" });
       }
     }
+  };
+
+  return async (job) => {
+    if (job.name === PREPARE_JOB_NAME) {
+      const { taskId } = prepareJobSchema.parse(job.data);
+      const outcome = await prepareTask(ctx, taskId);
+      if (outcome === "prepared") changed(taskId);
+      return;
+    }
+    await book(job, bookJobSchema.parse(job.data), true);
   };
 }

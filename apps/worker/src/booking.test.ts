@@ -1,7 +1,29 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { BOOKING_SUCCESS_TITLE } from "@wbslots/domain";
-import { monitorSchedulerId } from "@wbslots/queues";
+import { silentLogger } from "@wbslots/logger";
+import { enqueueBook, monitorSchedulerId } from "@wbslots/queues";
+import type { WorkerContext } from "./context";
 import { startHarness, waitFor, type Harness } from "./harness";
+import { workerKeys } from "./keys";
+import { portalCredentialFor, prepareTask } from "./prepare";
+
+/** A worker context over the harness's storage (what the app builds for its handlers). */
+function contextOf(harness: Harness): WorkerContext {
+  return {
+    config: harness.config,
+    logger: silentLogger(),
+    repos: harness.repos,
+    redis: harness.cache,
+    wb: harness.wb,
+    queues: harness.queues,
+    metrics: harness.metrics,
+    keys: workerKeys(harness.config.QUEUE_PREFIX),
+    now: Date.now,
+  };
+}
+
+/** Portal calls that create or book something (reads are left out). */
+const PORTAL_WRITES = new Set(["draft/create", "draft/UpdateDraftGoods", "supply/create", "plan/add"]);
 
 let h: Harness | undefined;
 afterEach(async () => {
@@ -112,5 +134,150 @@ describe("booking", () => {
     expect(message?.text).toContain("⭐");
     expect(await h.bookings()).toHaveLength(0);
     expect((await h.queues.monitor.getJobSchedulers()).map((s) => s.key)).not.toContain(monitorSchedulerId(taskId));
+  });
+
+  it("a prepared task books with ONE portal call after the slot opens (plan/add on the prepared preorder)", async () => {
+    h = await startHarness();
+    const sellerId = await h.newSeller();
+    const userId = await h.newUser(2);
+    const key = await h.officialKey(userId, sellerId);
+    await h.portalSession(userId, sellerId);
+    const taskId = await h.task(userId, key.id);
+    expect(await prepareTask(contextOf(h), taskId)).toBe("prepared");
+    const preorderId = (await h.repos.tasks.get(taskId))?.preparedPreorderId;
+    expect(preorderId).toBeTruthy();
+
+    const openedAt = Date.now();
+    const date = h.day(3);
+    await h.openSlot({ date, coefficient: 0 });
+    await h.app.start();
+    const booking = await waitFor("a confirmed booking", async () => {
+      const row = await h!.repos.bookings.byTask(taskId);
+      return row?.status === "CONFIRMED" ? row : null;
+    });
+    const after = (await h.requests()).filter((r) => Date.parse(r.at) >= openedAt && r.sellerId === sellerId);
+    expect(after.map((r) => r.method).filter((m) => PORTAL_WRITES.has(m))).toEqual(["plan/add"]);
+    expect(booking).toMatchObject({ step: "PLANNED", preorderId });
+    const wbBookings = await h.bookings();
+    expect(wbBookings).toHaveLength(1);
+    expect(wbBookings[0]).toMatchObject({ sellerId, warehouseId: 507, date, preorderId: Number(preorderId) });
+    expect(booking.wbBookingId).toBe(String(wbBookings[0]?.supplyId));
+    expect(await h.repos.users.catches(userId)).toEqual({ trial: 1, paid: 0 });
+    // WB consumed the preorder: the task (BOOKED) no longer holds it.
+    expect(await h.repos.tasks.get(taskId)).toMatchObject({ status: "BOOKED", preparedPreorderId: null, preparedDraftId: null });
+    await waitFor("one success message", async () => (await h!.notifications(userId, "booking_success")).length === 1);
+  });
+
+  it("a slot lost on the prepared preorder keeps it: the next slot is booked with plan/add only", async () => {
+    h = await startHarness();
+    const sellerId = await h.newSeller();
+    const userId = await h.newUser(2);
+    const key = await h.officialKey(userId, sellerId);
+    await h.portalSession(userId, sellerId);
+    const taskId = await h.task(userId, key.id);
+    expect(await prepareTask(contextOf(h), taskId)).toBe("prepared");
+    const preorderId = (await h.repos.tasks.get(taskId))?.preparedPreorderId;
+    // A match for a cell that closed before plan/add arrived (someone else took it).
+    await enqueueBook(h.queues, { taskId, slot: { warehouseId: 507, date: h.day(3), boxTypeId: 2, coefficient: 0, seenAt: Date.now(), source: "official" } });
+    await h.app.start();
+    const lost = await waitFor("the lost booking", async () => {
+      const row = await h!.repos.bookings.byTask(taskId);
+      return row?.status === "FAILED" ? row : null;
+    });
+    expect(lost).toMatchObject({ error: "slot_closed", preorderId });
+    expect((await h.repos.tasks.get(taskId))?.preparedPreorderId).toBe(preorderId);
+    expect(await h.repos.users.catches(userId)).toEqual({ trial: 2, paid: 0 });
+
+    const openedAt = Date.now();
+    await h.openSlot({ date: h.day(5), coefficient: 0 });
+    // The official coefficients are re-read every 10 s (personal token).
+    const booking = await waitFor("the booking of the next slot", async () => {
+      const row = await h!.repos.bookings.byTask(taskId);
+      return row?.status === "CONFIRMED" ? row : null;
+    }, 25_000);
+    expect(booking.preorderId).toBe(preorderId);
+    const after = (await h.requests()).filter((r) => Date.parse(r.at) >= openedAt && r.sellerId === sellerId);
+    expect(after.map((r) => r.method).filter((m) => PORTAL_WRITES.has(m))).toEqual(["plan/add"]);
+    expect(await h.repos.users.catches(userId)).toEqual({ trial: 1, paid: 0 });
+    expect(await h.bookings()).toHaveLength(1);
+    expect(await h.requests("supply/create")).toHaveLength(1);
+  }, 60_000);
+
+  it("crash after plan/add on a prepared preorder, before the DB write: the retry confirms exactly one booking and one charge", async () => {
+    h = await startHarness();
+    const sellerId = await h.newSeller();
+    const userId = await h.newUser(2);
+    const key = await h.officialKey(userId, sellerId);
+    await h.portalSession(userId, sellerId);
+    const taskId = await h.task(userId, key.id);
+    const ctx = contextOf(h);
+    expect(await prepareTask(ctx, taskId)).toBe("prepared");
+    const task = await h.repos.tasks.get(taskId);
+    if (!task?.preparedPreorderId) throw new Error("not prepared");
+    const date = h.day(3);
+    await h.openSlot({ date, coefficient: 0 });
+    // What the dead worker did: reserve (at PREORDER_CREATED) and plan/add; the answer was lost.
+    const reserved = await h.repos.bookings.reserve(taskId, userId, { date, warehouseId: 507, coefficient: 0 }, { draftId: task.preparedDraftId, preorderId: task.preparedPreorderId });
+    expect(reserved).toMatchObject({ kind: "reserved", booking: { step: "PREORDER_CREATED", preorderId: task.preparedPreorderId } });
+    const cred = await portalCredentialFor(ctx, task);
+    if (!cred) throw new Error("no portal credential");
+    const { supplyId } = await h.wb.portal.planAdd(cred.portal, { preorderId: Number(task.preparedPreorderId), deliveryDate: `${date}T00:00:00Z`, warehouseId: 507 });
+    // The retry (BullMQ stalled-job recovery or the sweeper) runs the same book job again.
+    await enqueueBook(h.queues, { taskId, slot: { warehouseId: 507, date, boxTypeId: 2, coefficient: 0, seenAt: Date.now(), source: "official" } });
+    await h.app.start();
+    const booking = await waitFor("the resumed booking", async () => {
+      const row = await h!.repos.bookings.byTask(taskId);
+      return row?.status === "CONFIRMED" ? row : null;
+    });
+    expect(booking.wbBookingId).toBe(String(supplyId));
+    expect(await h.bookings()).toHaveLength(1);
+    expect(await h.repos.prisma.bookingResult.count()).toBe(1);
+    expect(await h.repos.users.catches(userId)).toEqual({ trial: 1, paid: 0 });
+    expect(await h.requests("supply/create")).toHaveLength(1);
+    expect(await h.repos.tasks.get(taskId)).toMatchObject({ status: "BOOKED", preparedPreorderId: null });
+  });
+
+  it("WB rejects the prepared preorder: the catch is given back and the slot is booked the full way", async () => {
+    h = await startHarness();
+    const sellerId = await h.newSeller();
+    const userId = await h.newUser(2);
+    const key = await h.officialKey(userId, sellerId);
+    await h.portalSession(userId, sellerId);
+    const taskId = await h.task(userId, key.id);
+    // A preorder WB does not know (deleted in the portal, or another account's).
+    expect(await h.repos.tasks.setPrepared(taskId, { draftId: "gone", preorderId: "987654321" })).toBe(true);
+    await h.openSlot({ date: h.day(3), coefficient: 0 });
+    await h.app.start();
+    const booking = await waitFor("a confirmed booking", async () => {
+      const row = await h!.repos.bookings.byTask(taskId);
+      return row?.status === "CONFIRMED" ? row : null;
+    });
+    expect(booking.preorderId).not.toBe("987654321");
+    expect((await h.bookings()).filter((b) => b.sellerId === sellerId)).toHaveLength(1);
+    expect(await h.repos.users.catches(userId)).toEqual({ trial: 1, paid: 0 });
+    expect(await h.repos.operations.count("booking.failed")).toBe(1);
+    expect((await h.repos.tasks.get(taskId))?.preparedPreorderId).toBeNull();
+  });
+
+  it("a match from a stale task cache outside the task's fresh date range is not booked", async () => {
+    h = await startHarness();
+    const sellerId = await h.newSeller();
+    const userId = await h.newUser(2);
+    const key = await h.officialKey(userId, sellerId);
+    await h.portalSession(userId, sellerId);
+    const taskId = await h.task(userId, key.id, { days: [1, 10] });
+    const stale = h.day(2);
+    await h.openSlot({ date: stale, coefficient: 0 });
+    // The user moved the dates; a monitor holding the old row still matched day 2.
+    await h.repos.tasks.updateDatesOwned(userId, taskId, h.day(5), h.day(10));
+    await enqueueBook(h.queues, { taskId, slot: { warehouseId: 507, date: stale, boxTypeId: 2, coefficient: 0, seenAt: Date.now(), source: "official" } });
+    await h.app.start();
+    await waitFor("the book job to be dropped", async () => /worker_bookings_total\{outcome="stale_match"\} 1/.test(await h!.metrics.registry.metrics()));
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(await h.repos.bookings.byTask(taskId)).toBeNull();
+    expect(await h.bookings()).toHaveLength(0);
+    expect(await h.requests("plan/add")).toHaveLength(0);
+    expect(await h.repos.users.catches(userId)).toEqual({ trial: 2, paid: 0 });
+    expect((await h.repos.tasks.get(taskId))?.status).toBe("ACTIVE");
   });
 });

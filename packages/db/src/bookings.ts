@@ -9,6 +9,12 @@ export interface BookingSlot {
   coefficient: number;
 }
 
+/** A draft and preorder made ahead of the slot: a new reservation starts at PREORDER_CREATED with them. */
+export interface PreparedPreorder {
+  draftId: string | null;
+  preorderId: string;
+}
+
 /** Outcome of {@link BookingRepository.reserve}. */
 export type ReserveOutcome =
   | { kind: "reserved"; booking: BookingResult }
@@ -38,9 +44,15 @@ export class BookingRepository {
    * and writes a PENDING booking, atomically. Idempotent: a PENDING row is
    * resumed (no second charge); a CONFIRMED row is reported; a FAILED row is
    * re-reserved with a new charge (its catch was given back when it failed).
+   * With `prepared`, a new or re-reserved row starts at PREORDER_CREATED with
+   * that draft and preorder (same single write), so only plan/add is left; a
+   * resumed row keeps its own ids.
    * @returns what happened
    */
-  async reserve(taskId: number, userId: bigint, slot: BookingSlot): Promise<ReserveOutcome> {
+  async reserve(taskId: number, userId: bigint, slot: BookingSlot, prepared?: PreparedPreorder | null): Promise<ReserveOutcome> {
+    const start = prepared
+      ? { step: "PREORDER_CREATED" as const, draftId: prepared.draftId, preorderId: prepared.preorderId }
+      : { step: "RESERVED" as const, draftId: null, preorderId: null };
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
         return await this.db.$transaction(async (tx) => {
@@ -56,12 +68,10 @@ export class BookingRepository {
               where: { id: existingId },
               data: {
                 status: "PENDING",
-                step: "RESERVED",
+                ...start,
                 chargedFrom: source,
                 refundedAt: null,
                 error: null,
-                draftId: null,
-                preorderId: null,
                 wbBookingId: null,
                 bookingDate: isoToDbDate(slot.date),
                 warehouseId: slot.warehouseId,
@@ -79,7 +89,7 @@ export class BookingRepository {
               warehouseId: slot.warehouseId,
               coefficient: slot.coefficient,
               status: "PENDING",
-              step: "RESERVED",
+              ...start,
               chargedFrom: source,
             },
           });

@@ -190,6 +190,27 @@ describe("tasks", () => {
     expect(await repos.tasks.pauseAllOfUser(userId, "blocked")).toEqual([task.id]);
     expect((await repos.tasks.get(task.id))?.status).toBe("PAUSED");
   });
+
+  it("stores a prepared draft and preorder once; clears them (optionally only a given preorder)", async () => {
+    const userId = await newUser();
+    const task = await newTask(userId);
+    expect(task).toMatchObject({ preparedDraftId: null, preparedPreorderId: null, preparedAt: null });
+    const stores = await Promise.all([
+      repos.tasks.setPrepared(task.id, { draftId: "d1", preorderId: "p1" }),
+      repos.tasks.setPrepared(task.id, { draftId: "d2", preorderId: "p2" }),
+    ]);
+    expect(stores.filter(Boolean)).toHaveLength(1);
+    const stored = await repos.tasks.get(task.id);
+    expect([stored?.preparedPreorderId, stored?.preparedDraftId]).toContainEqual(stores[0] ? "p1" : "p2");
+    expect(stored?.preparedAt).toBeInstanceOf(Date);
+    expect(await repos.tasks.setPrepared(task.id, { draftId: "d3", preorderId: "p3" })).toBe(false);
+    expect(await repos.tasks.clearPrepared(task.id, "not-it")).toBe(false);
+    expect(await repos.tasks.clearPrepared(task.id, stored?.preparedPreorderId ?? "")).toBe(true);
+    expect(await repos.tasks.get(task.id)).toMatchObject({ preparedDraftId: null, preparedPreorderId: null, preparedAt: null });
+    expect(await repos.tasks.clearPrepared(task.id)).toBe(false);
+    expect(await repos.tasks.setPrepared(task.id, { draftId: null, preorderId: "p4" })).toBe(true);
+    expect(await repos.tasks.clearPrepared(task.id)).toBe(true);
+  });
 });
 
 describe("bookings", () => {
@@ -233,6 +254,25 @@ describe("bookings", () => {
     expect(await repos.bookings.reserve(task.id, userId, slot)).toMatchObject({ kind: "already_confirmed" });
     expect(await repos.users.catches(userId)).toEqual({ trial: 0, paid: 0 });
     expect((await repos.bookings.listForUser(userId))[0]?.task.warehouseName).toBe("Коледино");
+  });
+
+  it("a reserve with a prepared preorder starts at PREORDER_CREATED; a resumed row keeps its own ids", async () => {
+    const userId = await newUser(2);
+    const task = await newTask(userId);
+    const prepared = { draftId: "pd1", preorderId: "pp1" };
+    const first = await repos.bookings.reserve(task.id, userId, slot, prepared);
+    expect(first).toMatchObject({ kind: "reserved", booking: { status: "PENDING", step: "PREORDER_CREATED", draftId: "pd1", preorderId: "pp1" } });
+    expect(await repos.bookings.reserve(task.id, userId, slot, { draftId: "other", preorderId: "other" })).toMatchObject({
+      kind: "resumed",
+      booking: { step: "PREORDER_CREATED", preorderId: "pp1" },
+    });
+    if (first.kind !== "reserved") throw new Error(first.kind);
+    await repos.bookings.fail(first.booking.id, "slot_taken");
+    // Re-reserving a FAILED row: with the prepared preorder again, then without any.
+    expect(await repos.bookings.reserve(task.id, userId, slot, prepared)).toMatchObject({ kind: "reserved", booking: { step: "PREORDER_CREATED", preorderId: "pp1", error: null } });
+    await repos.bookings.fail(first.booking.id, "slot_taken");
+    expect(await repos.bookings.reserve(task.id, userId, slot, null)).toMatchObject({ kind: "reserved", booking: { step: "RESERVED", draftId: null, preorderId: null } });
+    expect(await repos.users.catches(userId)).toEqual({ trial: 1, paid: 0 });
   });
 
   it("no catches left → no row, no charge", async () => {

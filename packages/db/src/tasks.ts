@@ -169,6 +169,33 @@ export class TaskRepository {
   }
 
   /**
+   * Stores the draft and preorder made ahead for a task (the worker's prepare
+   * job), only when the task has none yet: a second preparer that lost a race
+   * does not overwrite the first one's preorder.
+   * @returns whether this call stored them
+   */
+  async setPrepared(id: number, prepared: { draftId: string | null; preorderId: string }): Promise<boolean> {
+    const result = await this.db.monitoringTask.updateMany({
+      where: { id, preparedPreorderId: null },
+      data: { preparedDraftId: prepared.draftId, preparedPreorderId: prepared.preorderId, preparedAt: new Date() },
+    });
+    return result.count === 1;
+  }
+
+  /**
+   * Forgets the prepared draft and preorder (WB consumed or rejected it).
+   * @param onlyPreorderId when given, clears only while that preorder is still the stored one
+   * @returns whether the row changed
+   */
+  async clearPrepared(id: number, onlyPreorderId?: string): Promise<boolean> {
+    const result = await this.db.monitoringTask.updateMany({
+      where: { id, ...(onlyPreorderId === undefined ? { preparedPreorderId: { not: null } } : { preparedPreorderId: onlyPreorderId }) },
+      data: { preparedDraftId: null, preparedPreorderId: null, preparedAt: null },
+    });
+    return result.count === 1;
+  }
+
+  /**
    * Ids of every watched task, in pages (the reconciler walks them all).
    * @returns up to `take` ids greater than `afterId`
    */
