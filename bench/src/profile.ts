@@ -4,7 +4,9 @@
  * while and, with `--cpu-prof`, writes V8 CPU profiles of the worker processes
  * to bench/results/profiles/ on exit.
  *
- *   node --import tsx bench/src/profile.ts [tasks=1000] [seconds=20] [--cpu-prof]
+ *   node --import tsx bench/src/profile.ts [tasks=1000] [seconds=20] [--cpu-prof] [--built]
+ *
+ * `--built` profiles `apps/worker/dist/main.js` (run `pnpm build` first) instead of the TypeScript source.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -34,8 +36,8 @@ const options: BenchOptions = {
   fullLadder: false,
   baselines: ["offset"],
   baselineOnly: false,
-  // Profiles need tsx (the profiler hook is TypeScript and source names stay readable).
-  built: false,
+  // The profiler hook is TypeScript: NODE_OPTIONS below loads tsx for it either way.
+  built: process.argv.includes("--built"),
   logDir: makeLogDir(),
 };
 
