@@ -3,6 +3,7 @@ import { findMatches, type SlotSource } from "@wbslots/domain";
 import { enqueueBook, monitorJobSchema } from "@wbslots/queues";
 import { refreshIntervalMs } from "@wbslots/wb";
 import type { CheckBuffer } from "./checks";
+import { ensurePrepared } from "./prepare";
 import type { WorkerContext } from "./context";
 import { accountOf, sourceOf, tokenTypeOf, type CredentialFacts } from "./credentials";
 import type { SlotFeed } from "./feed";
@@ -103,6 +104,8 @@ export function createMonitorProcessor(deps: MonitorDeps): (job: Job) => Promise
       ctx.metrics.monitorChecks.inc({ result: "skipped" });
       return;
     }
+    // Draft + preorder made ahead, so a match needs only plan/add. No I/O when prepared; never throws.
+    void ensurePrepared(ctx, task);
     const chosen = await plan(task, credential);
     if (!chosen) {
       ctx.metrics.monitorChecks.inc({ result: "waiting" });

@@ -60,7 +60,7 @@ describe("keys and credentials", () => {
     ["official", "base", 3_600_000],
     ["official", null, 10_000],
     ["official", "weird", 10_000],
-    ["portal", null, 2_000],
+    ["portal", null, 1_100],
   ] as const)("refresh period of %s/%s is %i ms", (source, tokenType, ms) => {
     expect(refreshPeriodMs(source, { tokenType })).toBe(ms);
     expect(tokenTypeOf({ tokenType }) === "base").toBe(tokenType === "base");
