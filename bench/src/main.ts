@@ -141,7 +141,11 @@ function machine(): Record<string, unknown> {
     node: process.version,
     platform: `${os.type()} ${os.release()}`,
     commit: git(["rev-parse", "--short", "HEAD"]),
-    dirty: git(["status", "--porcelain", "--untracked-files=no"]).length > 0,
+    // Uncommitted product changes are part of what `pnpm build` built and the bench measured.
+    uncommitted: git(["status", "--porcelain", "--untracked-files=no"])
+      .split("\n")
+      .map((l) => l.slice(3).trim())
+      .filter(Boolean),
   };
 }
 

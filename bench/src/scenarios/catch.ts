@@ -67,7 +67,32 @@ export interface CatchRun {
    * its answer is logged, so this slightly over-states the wait): the read cadence's share.
    */
   readonly openToRead: Summary;
+  /** Tasks with a preorder made ahead (`prepared_preorder_id`) when the first slot opened; null before that column existed. */
+  readonly preparedAtStart: number | null;
+  /** Opened cells whose task was prepared at the moment the cell opened. */
+  readonly openedPrepared: number | null;
   readonly setupS: number;
+}
+
+/** Raw SQL, so the bench also runs against code from before the prepared-preorder columns. */
+interface RawSql {
+  $queryRawUnsafe<T>(query: string, ...values: unknown[]): Promise<T>;
+}
+
+/** @returns how many tasks have a preorder made ahead, or null when the column does not exist */
+async function preparedCount(prisma: RawSql): Promise<number | null> {
+  try {
+    const rows = await prisma.$queryRawUnsafe<{ n: bigint }[]>("SELECT count(*) AS n FROM monitoring_tasks WHERE prepared_preorder_id IS NOT NULL");
+    return Number(rows[0]?.n ?? 0);
+  } catch {
+    return null;
+  }
+}
+
+/** @returns whether task `id` has a preorder made ahead now */
+async function isPrepared(prisma: RawSql, id: number): Promise<boolean> {
+  const rows = await prisma.$queryRawUnsafe<{ p: boolean }[]>("SELECT prepared_preorder_id IS NOT NULL AS p FROM monitoring_tasks WHERE id = $1", id);
+  return rows[0]?.p === true;
 }
 
 /** @returns a random integer in [0, n) */
@@ -95,6 +120,8 @@ async function runOnce(pg: PostgresServer, options: BenchOptions, n: number): Pr
       const used = new Set<number>();
       const openedTasks: SeededTask[] = [];
       const since = new Date().toISOString();
+      const preparedAtStart = await preparedCount(db.repos.prisma);
+      let openedPrepared: number | null = preparedAtStart === null ? null : 0;
       const window = Math.max(options.duration, 10) * 1000;
       const moments = Array.from({ length: options.slots }, () => Math.random() * window).sort((a, b) => a - b);
       const t0 = performance.now();
@@ -111,6 +138,7 @@ async function runOnce(pg: PostgresServer, options: BenchOptions, n: number): Pr
         if (!task || used.has(task.id)) continue;
         used.add(task.id);
         openedTasks.push(task);
+        if (openedPrepared !== null && (await isPrepared(db.repos.prisma, task.id))) openedPrepared += 1;
         await sandbox.admin("POST", "/__sandbox/slots", { warehouseId: task.warehouseId, date: task.date, boxTypeId: task.boxTypeId, coefficient: 1, allowUnload: true });
         opened += 1;
       }
@@ -142,7 +170,7 @@ async function runOnce(pg: PostgresServer, options: BenchOptions, n: number): Pr
       const bookP99 = round(histoQuantile(bookHisto, 0.99), 2);
       log(`catch @${n}: ${bookings.length}/${opened} booked, p50 ${round(latency.p50)} s p95 ${round(latency.p95)} s p99 ${round(latency.p99)} s max ${round(latency.max)} s`);
       log(`catch @${n}: worker-side seen→confirmed p50 ${bookP50} s p99 ${bookP99} s (bucketed); open→first portal read of the account p50 ${round(openToRead.p50)} s max ${round(openToRead.max)} s (n ${openToRead.n})`);
-      return { tasks: n, credentials: accounts.length, opened, booked: bookings.length, latency, seenToConfirmedP50S: bookP50, seenToConfirmedP99S: bookP99, openToRead, latenciesS: latenciesS.map((v) => round(v)), setupS: round(setupS, 1) };
+      return { tasks: n, credentials: accounts.length, opened, booked: bookings.length, latency, seenToConfirmedP50S: bookP50, seenToConfirmedP99S: bookP99, openToRead, preparedAtStart, openedPrepared, latenciesS: latenciesS.map((v) => round(v)), setupS: round(setupS, 1) };
     } finally {
       for (const w of workers) await w.stop();
     }
@@ -166,7 +194,7 @@ export async function runCatch(pg: PostgresServer, options: BenchOptions): Promi
     const l = run.latency;
     figures.push({
       scenario: "catch",
-      figure: `p50 / p95 / p99 / max @${run.tasks} tasks, ${run.credentials} accts (${run.booked}/${run.opened} booked; open→next report read p50 ${round(run.openToRead.p50, 2)} / max ${round(run.openToRead.max, 2)} s; worker seen→confirmed p50 ${run.seenToConfirmedP50S} / p99 ${run.seenToConfirmedP99S} s)`,
+      figure: `p50 / p95 / p99 / max @${run.tasks} tasks, ${run.credentials} accts (${run.booked}/${run.opened} booked; prepared ${run.openedPrepared ?? "—"}/${run.opened} opened, ${run.preparedAtStart ?? "—"}/${run.tasks} at start; open→next report read p50 ${round(run.openToRead.p50, 2)} / max ${round(run.openToRead.max, 2)} s; worker seen→confirmed p50 ${run.seenToConfirmedP50S} / p99 ${run.seenToConfirmedP99S} s)`,
       ours: `${round(l.p50, 2)} / ${round(l.p95, 2)} / ${round(l.p99, 2)} / ${round(l.max, 2)}`,
       unit: "s",
       goal: at1000 ? "p50 ≤ 0.8, p99 ≤ 1.5" : "",
