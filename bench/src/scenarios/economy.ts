@@ -50,6 +50,8 @@ export interface EconomyRun {
   /** Per source: reads per refresh period, min / mean / max over accounts. */
   readonly perPeriod: Record<string, { gapP50S: number; gapMaxS: number; accounts: number; min: number; mean: number; max: number; readsPerS: number; maxCount: number; minCount: number; periods: number }>;
   readonly total429: number;
+  /** 429 answers per WB method. */
+  readonly by429: Record<string, number>;
   readonly totalRequests: number;
 }
 
@@ -101,8 +103,10 @@ async function runOnce(pg: PostgresServer, options: BenchOptions, n: number): Pr
         };
       }
       const total429 = inWindow.filter((r) => r.status === 429).length;
+      const by429: Record<string, number> = {};
+      for (const r of inWindow) if (r.status === 429) by429[r.method] = (by429[r.method] ?? 0) + 1;
       log(`economy @${n}: ${JSON.stringify(perPeriod)}, 429s: ${total429}, requests: ${inWindow.length}`);
-      return { tasks: n, windowS, perPeriod, total429, totalRequests: inWindow.length };
+      return { tasks: n, windowS, perPeriod, total429, by429, totalRequests: inWindow.length };
     } finally {
       for (const w of workers) await w.stop();
     }
@@ -133,7 +137,7 @@ export async function runEconomy(pg: PostgresServer, options: BenchOptions): Pro
         met: p.maxCount <= Math.floor(p.periods) + 1 && p.minCount >= Math.floor(p.periods) - 1,
       });
     }
-    figures.push({ scenario: "economy", figure: `429 answers from WB @${run.tasks} tasks`, ours: run.total429, unit: "count", goal: "0", met: run.total429 === 0 });
+    figures.push({ scenario: "economy", figure: `429 answers from WB @${run.tasks} tasks${run.total429 > 0 ? ` (${Object.entries(run.by429).map(([m, c]) => `${m} ${c}`).join(", ")})` : ""}`, ours: run.total429, unit: "count", goal: "0", met: run.total429 === 0 });
   }
   return { scenario: "economy", figures, details: { runs }, durationS: round((performance.now() - started) / 1000, 0) };
 }
