@@ -105,7 +105,8 @@ export function createMonitorProcessor(deps: MonitorDeps): (job: Job) => Promise
       return;
     }
     // Draft + preorder made ahead, so a match needs only plan/add. No I/O when prepared; never throws.
-    void ensurePrepared(ctx, task);
+    // Opt-in (WORKER_PREPARE_AHEAD): it competes with bookings for the seller's write budget.
+    if (ctx.config.WORKER_PREPARE_AHEAD) void ensurePrepared(ctx, task);
     const chosen = await plan(task, credential);
     if (!chosen) {
       ctx.metrics.monitorChecks.inc({ result: "waiting" });

@@ -52,6 +52,13 @@ export const botSchema = coreSchema.extend({
 /** A worker process (monitor / book / redistribute jobs). */
 export const workerSchema = coreSchema.extend({
   WORKER_CONCURRENCY: positiveInt.default(50),
+  /**
+   * Prepare each task's draft + preorder ahead so a catch needs only plan/add.
+   * Off by default: preparing spends the seller's portal write budget that
+   * bookings need (measured: with it on, bookings failed on draft/create rate
+   * limits); it needs a budget split or booking priority first (BENCHMARKS.md).
+   */
+  WORKER_PREPARE_AHEAD: z.enum(["true", "false"]).default("false").transform((value) => value === "true"),
   /** Port for the worker's /metrics and /healthz (0 = off). */
   WORKER_METRICS_PORT: port.default(0),
   /** How often a worker checks that the maintenance schedulers survived in Redis (ms; 0 = off). */
