@@ -1,8 +1,7 @@
 /**
- * Messages of the redistribution watcher that `@wbslots/domain` does not have yet
- * (the success message comes from the domain's `redistributionSuccessText`).
- * TODO(domain owner): move these next to `redistributionSuccessText` in
- * packages/domain/src/texts.ts so the bot and the worker share the wording.
+ * Messages only the redistribution watcher sends (failure, invalid session,
+ * method switched off). The success message is the domain's shared
+ * `redistributionSuccessText`.
  */
 import { escapeHtml } from "@wbslots/domain";
 
