@@ -79,9 +79,12 @@ describe("notification sender", () => {
     for (let i = 0; i < burst; i += 1) await notify(userId, `сообщение ${i}`);
     await expect.poll(() => h.telegram.sentTo(userId).length, { timeout: 10_000, interval: 100 }).toBe(burst);
     const times = h.telegram.sentTo(userId).map((c) => c.at);
-    // Arrival times at the fake carry some network jitter: check each gap loosely and the span strictly.
+    // Arrival times at the fake carry network jitter (the first send also opens the
+    // connection, so it can arrive late): each gap is checked loosely, and the span
+    // with room for one late first arrival. A limiter that let the burst through
+    // would show gaps of a few ms and a span far below 7 × 200 ms.
     for (let i = 1; i < times.length; i += 1) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(120);
-    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual((burst - 1) * 200 - 50);
+    expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual((burst - 1) * 200 - 150);
     expect(new Set(h.telegram.sentTo(userId).map((c) => c.payload.text)).size).toBe(burst);
   });
 });
