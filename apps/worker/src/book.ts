@@ -1,4 +1,4 @@
-import type { Job } from "bullmq";
+import { DelayedError, type Job } from "bullmq";
 import { dbDateToIso, WATCHING_STATUSES, type BookingResult, type MonitoringTask, type TaskStatus } from "@wbslots/db";
 import { bookingSuccessText, isBookable, isBoxTypeId, needsActionCaptchaText, trialOverText, type BoxTypeId } from "@wbslots/domain";
 import { bookJobSchema, removeMonitor, type BookJob, type SlotRef } from "@wbslots/queues";
@@ -13,6 +13,13 @@ import { bookByHandText, bookingFailedText, type SlotLine } from "./texts";
 const SUPPRESS_ASKED_MS = 15 * 60_000;
 /** How long a taken/closed slot is not retried for one task (the snapshot may still show it open). */
 const SUPPRESS_TAKEN_MS = 60_000;
+
+/**
+ * How long after the slot was seen a booking may keep waiting for the seller's
+ * WB write budget (WbRateLimited) without spending its retries: past this the
+ * slot is most likely gone, and the normal retries decide.
+ */
+const RATE_WAIT_BUDGET_MS = 60_000;
 
 /** Statuses a booking may finish from (the user may have paused while WB was booking). */
 const FINISHABLE: readonly TaskStatus[] = ["ACTIVE", "NEEDS_ACTION", "PAUSED"];
@@ -80,7 +87,7 @@ interface BookingTarget extends SlotLine {
  *   `booking-{bookingId}`) is idempotent and simply runs again.
  * @returns the BullMQ processor
  */
-export function createBookProcessor(deps: BookDeps): (job: Job) => Promise<void> {
+export function createBookProcessor(deps: BookDeps): (job: Job, token?: string) => Promise<void> {
   const { ctx, rotate } = deps;
   const changed = (taskId: number): void => deps.onTaskChanged?.(taskId);
 
@@ -142,7 +149,7 @@ export function createBookProcessor(deps: BookDeps): (job: Job) => Promise<void>
    * One booking attempt.
    * @param usePrepared false on the re-run after WB rejected the prepared preorder
    */
-  const book = async (job: Job, data: BookJob, usePrepared: boolean): Promise<void> => {
+  const book = async (job: Job, data: BookJob, usePrepared: boolean, token: string | undefined): Promise<void> => {
     const task = await ctx.repos.tasks.get(data.taskId);
     if (!task || !isBoxTypeId(task.boxTypeId)) return;
     const existing = await ctx.repos.bookings.byTask(task.id);
@@ -266,13 +273,23 @@ export function createBookProcessor(deps: BookDeps): (job: Job) => Promise<void>
         await ctx.repos.tasks.clearPrepared(task.id, booking.preorderId ?? undefined);
         changed(task.id);
         await ctx.repos.operations.log(task.userId, "booking.failed", { taskId: task.id, bookingId: booking.id, reason: "prepared_rejected" });
-        await book(job, data, false);
+        await book(job, data, false, token);
         return;
       }
       if (error instanceof WbBadRequest) {
         ctx.logger.warn({ err: error, taskId: task.id, bookingId: booking.id }, "WB rejected the booking request");
         await askUser(task, booking, target, "wb_rejected");
         return;
+      }
+      // The seller's WB write budget is spent (our limiter refused, or WB answered 429): that
+      // step was not performed — nothing to undo, nothing booked. Wait exactly as long as the
+      // budget says, WITHOUT spending an attempt (a burst of slots must not fail for want of
+      // patience), while the slot is still young. The row stays PENDING at its step; the
+      // delayed job resumes it.
+      if (error instanceof WbRateLimited && token && ctx.now() - data.slot.seenAt < RATE_WAIT_BUDGET_MS) {
+        ctx.metrics.bookings.inc({ outcome: "rate_wait" });
+        await job.moveToDelayed(Date.now() + Math.max(50, error.retryAfterMs), token);
+        throw new DelayedError();
       }
       // Transient (5xx, timeout, rate limit, broken answer, open breaker, database): BullMQ
       // retries with backoff. Every step above resumes, so a retry is safe.
@@ -298,13 +315,13 @@ export function createBookProcessor(deps: BookDeps): (job: Job) => Promise<void>
     }
   };
 
-  return async (job) => {
+  return async (job, token) => {
     if (job.name === PREPARE_JOB_NAME) {
       const { taskId } = prepareJobSchema.parse(job.data);
       const outcome = await prepareTask(ctx, taskId);
       if (outcome === "prepared") changed(taskId);
       return;
     }
-    await book(job, bookJobSchema.parse(job.data), true);
+    await book(job, bookJobSchema.parse(job.data), true, token);
   };
 }

@@ -280,4 +280,37 @@ describe("booking", () => {
     expect(await h.repos.users.catches(userId)).toEqual({ trial: 2, paid: 0 });
     expect((await h.repos.tasks.get(taskId))?.status).toBe("ACTIVE");
   });
+
+  it("a burst of 7 slots for one seller (WB's write budget: 5, then 1 per 6 s): every one booked, none given up, 0 × 429", async () => {
+    h = await startHarness();
+    const sellerId = await h.newSeller();
+    const userId = await h.newUser(10);
+    const key = await h.officialKey(userId, sellerId);
+    await h.portalSession(userId, sellerId);
+    const tasks: number[] = [];
+    for (let i = 1; i <= 7; i += 1) {
+      tasks.push(await h.task(userId, key.id, { days: [i, i] }));
+      await h.openSlot({ date: h.day(i), coefficient: 0 });
+    }
+    await h.app.start();
+
+    // Bookings 6 and 7 wait ~6 and ~12 s for draft/create, supply/create and plan/add tokens:
+    // longer than the job's own retries (0.5 + 1 + 2 + 4 s) would wait.
+    await waitFor(
+      "7 confirmed bookings",
+      async () => {
+        const rows = await Promise.all(tasks.map((id) => h!.repos.bookings.byTask(id)));
+        return rows.every((row) => row?.status === "CONFIRMED");
+      },
+      40_000,
+    );
+    expect((await h.bookings()).filter((b) => b.sellerId === sellerId)).toHaveLength(7);
+    const writes = (await h.requests()).filter((r) => PORTAL_WRITES.has(r.method));
+    expect(writes.filter((r) => r.status === 429)).toHaveLength(0);
+    const metrics = await h.metrics.registry.metrics();
+    expect(metrics).toMatch(/worker_bookings_total\{outcome="confirmed"\} 7/);
+    expect(metrics).toMatch(/worker_bookings_total\{outcome="rate_wait"\} [1-9]/);
+    expect(metrics).not.toMatch(/outcome="gave_up"/);
+    expect(await h.repos.users.catches(userId)).toEqual({ trial: 3, paid: 0 });
+  }, 60_000);
 });

@@ -4,6 +4,7 @@ import type { WorkerContext } from "./context";
 import { pickRoundRobin, revealCredential, type CredentialFacts, type FetchCredential } from "./credentials";
 import type { SnapshotStore, SnapshotView } from "./snapshots";
 import type { SourceFlags } from "./sources";
+import { sweepFreshSnapshot } from "./sweep";
 
 /** Days of slots the portal report is asked for (the official method returns 14). */
 const PORTAL_REPORT_DAYS = 14;
@@ -76,9 +77,14 @@ export class SlotFeed {
       const slots = await readSlots(ctx.wb, cred, startedAt);
       ctx.metrics.wbReads.inc({ credential: chosen.id, source });
       ctx.metrics.snapshotFetches.inc({ source, outcome: "ok" });
+      const previous = await this.store.read(source, account);
       const view = await this.store.write(source, account, startedAt, slots);
       await this.store.settleGate(source, account, periodMs, startedAt);
       ctx.repos.apiKeys.touch(chosen.id, new Date(startedAt)).catch(() => undefined);
+      // Match on the read (sweep.ts); the per-task ticks remain the safety net if it fails.
+      await sweepFreshSnapshot(ctx, source, account, previous, view).catch((error: unknown) => {
+        ctx.logger.warn({ err: error, source, account }, "sweep of a fresh snapshot failed; the ticks will match");
+      });
       return { ok: true, view };
     } catch (error) {
       if (error instanceof WbRateLimited) {

@@ -19,6 +19,8 @@ export interface WorkerMetrics {
   readonly monitorLag: Histogram;
   /** `worker_monitor_checks_total{result}`: checks by result (matched, no_match, skipped, waiting). */
   readonly monitorChecks: Counter<"result">;
+  /** `worker_sweep_books_total{source}`: book jobs enqueued by the sweep of a fresh snapshot (match on read). */
+  readonly sweepBooks: Counter<"source">;
   /** `worker_snapshot_fetches_total{source,outcome}`. */
   readonly snapshotFetches: Counter<"source" | "outcome">;
   /** `worker_queue_depth{queue,state}`, collected on scrape. */
@@ -81,6 +83,7 @@ export function createWorkerMetrics(options: { defaultMetrics?: boolean } = {}):
       registers: [registry],
     }),
     monitorChecks: new Counter({ name: "worker_monitor_checks_total", help: "Monitor checks by result", labelNames: ["result"] as const, registers: [registry] }),
+    sweepBooks: new Counter({ name: "worker_sweep_books_total", help: "Book jobs enqueued by the sweep of a fresh snapshot", labelNames: ["source"] as const, registers: [registry] }),
     snapshotFetches: new Counter({ name: "worker_snapshot_fetches_total", help: "Snapshot fetch attempts by source and outcome", labelNames: ["source", "outcome"] as const, registers: [registry] }),
     queueDepth,
     onWbRequest(event) {

@@ -17,6 +17,7 @@ import path from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
 import { freePort, waitForHttpStatus, type PostgresServer } from "@wbslots/testkit";
+import { schedulePhase } from "@wbslots/queues";
 import {
   CpuMeter,
   catalog,
@@ -208,7 +209,7 @@ async function startBaseline(options: BenchOptions, tag: string, mode: BaselineM
       const started = performance.now();
       const ids = Array.from({ length: to - have }, (_, i) => have + i + 1);
       await pool(ids, 64, (id) =>
-        queue.upsertJobScheduler(`monitor:${id}`, mode === "offset" ? { every: 1000, offset: id % 1000 } : { every: 1000 }, { name: "monitor", data: { taskId: id }, opts: { removeOnComplete: true, removeOnFail: { count: 1000, age: 3600 } } }),
+        queue.upsertJobScheduler(`monitor:${id}`, mode === "offset" ? { every: 1000, offset: schedulePhase(id) } : { every: 1000 }, { name: "monitor", data: { taskId: id }, opts: { removeOnComplete: true, removeOnFail: { count: 1000, age: 3600 } } }),
       );
       have = to;
       return (performance.now() - started) / 1000;
@@ -244,7 +245,7 @@ export async function runCapacity(pg: PostgresServer, options: BenchOptions, als
   const started = performance.now();
   const baselines = new Map<BaselineMode, StepResult[]>();
   for (const mode of options.baselines) {
-    log(`capacity: baseline (${mode === "offset" ? "offset: id mod 1000" : "no offset"}) ladder ${options.ladder.join(", ")} (${options.workers} process(es) × concurrency ${options.concurrency})`);
+    log(`capacity: baseline (${mode === "offset" ? "offset: schedulePhase(id)" : "no offset"}) ladder ${options.ladder.join(", ")} (${options.workers} process(es) × concurrency ${options.concurrency})`);
     const side = await startBaseline(options, `cap${mode}`, mode);
     try {
       baselines.set(mode, await runLadder(side, options.ladder, options, true));
@@ -264,7 +265,7 @@ export async function runCapacity(pg: PostgresServer, options: BenchOptions, als
       await oursSide.stop();
     }
   }
-  // Our schedulers use `offset: id mod 1000` (upsertMonitor), so the fair baseline is the offset one.
+  // Our schedulers use `offset: schedulePhase(id)` (upsertMonitor), so the fair baseline is the offset one.
   const fairMode: BaselineMode | undefined = baselines.has("offset") ? "offset" : options.baselines[0];
   const fair = fairMode ? (baselines.get(fairMode) ?? []) : [];
   const plain = fairMode === "plain" ? undefined : baselines.get("plain");

@@ -2,7 +2,7 @@ import { Prisma } from "./generated/client";
 import type { Db } from "./client";
 import { isoToDbDate } from "./dates";
 import { NotFoundError } from "./errors";
-import type { ApiKey, MonitoringTask, TaskStatus } from "./generated/client";
+import type { ApiKey, CredentialKind, MonitoringTask, TaskStatus } from "./generated/client";
 
 /** Statuses in which a task is watched every second (has a scheduler). */
 export const WATCHING_STATUSES: readonly TaskStatus[] = ["ACTIVE", "NEEDS_ACTION"];
@@ -240,6 +240,21 @@ export class TaskRepository {
   async moveToCredential(fromCredentialId: string, toCredentialId: string): Promise<number> {
     const result = await this.db.monitoringTask.updateMany({ where: { credentialId: fromCredentialId }, data: { credentialId: toCredentialId } });
     return result.count;
+  }
+
+  /**
+   * Watched tasks on one WB account read through one kind of credential, in
+   * some warehouses (the worker's sweep of a fresh snapshot's newly opened
+   * slots: `sellerId` for official tokens, `supplierId` for portal sessions).
+   * @returns the tasks with their credential's non-secret facts
+   */
+  async watchingOnAccount(kind: CredentialKind, account: string, warehouseIds: readonly number[]): Promise<TaskWithCredential[]> {
+    if (warehouseIds.length === 0) return [];
+    const accountWhere = kind === "OFFICIAL_TOKEN" ? { sellerId: account } : { supplierId: account };
+    return await this.db.monitoringTask.findMany({
+      where: { status: { in: [...WATCHING_STATUSES] }, warehouseId: { in: [...warehouseIds] }, credential: { kind, isValid: true, ...accountWhere } },
+      include: { credential: { select: credentialFactsSelect } },
+    });
   }
 
   /**

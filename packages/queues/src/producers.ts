@@ -56,15 +56,22 @@ export function createQueues(connection: ConnectionOptions, prefix: string): Que
   };
 }
 
+/** A multiplier coprime with 1000: `id × PHASE_STRIDE mod 1000` is a permutation of each block of 1000 ids. */
+const PHASE_STRIDE = 389;
+
 /**
  * The phase of an id's 1-second schedule. BullMQ puts a late repeating job back on
  * the whole period, so without a phase every scheduler fires at the same instant
- * each second (a thundering herd that caps capacity); `offset: id mod 1000`
- * spreads them evenly over the second.
+ * each second (a thundering herd that caps capacity). `id × 389 mod 1000` spreads
+ * any 1,000 consecutive ids over 1,000 distinct milliseconds, exactly like
+ * `id mod 1000`, and ALSO spreads a few consecutive ids (a small fleet, one
+ * account's tasks) over the whole second instead of its first milliseconds — so
+ * the ticks that trigger an account's snapshot read come right after the read's
+ * period ends, wherever it ends.
  * @returns the offset in ms
  */
 export function schedulePhase(id: number): number {
-  return id % MONITOR_EVERY_MS;
+  return (id * PHASE_STRIDE) % MONITOR_EVERY_MS;
 }
 
 /**
