@@ -182,6 +182,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
       // Worker.close() stops fetching and waits for the jobs in flight.
       await Promise.all(workers.map((worker) => worker.close()));
       workers.length = 0;
+      tasks.close();
       await checks.stop();
     },
   };
