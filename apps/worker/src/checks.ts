@@ -45,9 +45,9 @@ export class CheckBuffer {
       if (this.pending.size === 0) return;
       const batch = [...this.pending.values()];
       this.pending = new Map();
-      for (let i = 0; i < batch.length; i += 2000) {
+      for (let i = 0; i < batch.length; i += 10_000) {
         try {
-          await this.deps.recordChecks(batch.slice(i, i + 2000));
+          await this.deps.recordChecks(batch.slice(i, i + 10_000));
         } catch (error) {
           // Bookkeeping only: losing one batch is harmless, the next check rewrites it.
           this.deps.logger.warn({ err: error, checks: batch.length }, "could not record monitor checks");

@@ -178,6 +178,17 @@ describe("tasks", () => {
     expect(after?.lastCheckedAt?.toISOString()).toBe(t1.toISOString());
     expect(after?.lastSnapshotAgeMs).toBe(1200);
     expect(after?.refreshIntervalMs).toBe(10_000);
+    const other = await repos.tasks.get(b.id);
+    expect(other?.lastCheckedAt?.toISOString()).toBe(t1.toISOString());
+    expect(other?.lastSnapshotAgeMs).toBeNull();
+    // Milliseconds survive, and a batch far beyond Postgres's 65,535 parameters is one statement.
+    const t2 = new Date("2026-11-25T11:00:00.123Z");
+    const many = Array.from({ length: 20_000 }, (_, i) => ({ id: 1_000_000 + i, checkedAt: t2, snapshotAgeMs: i, refreshIntervalMs: 1100 }));
+    await repos.tasks.recordChecks([...many, { id: b.id, checkedAt: t2, snapshotAgeMs: 7, refreshIntervalMs: 1100 }]);
+    const latest = await repos.tasks.get(b.id);
+    expect(latest?.lastCheckedAt?.toISOString()).toBe(t2.toISOString());
+    expect(latest?.lastSnapshotAgeMs).toBe(7);
+    expect(latest?.refreshIntervalMs).toBe(1100);
   });
 
   it("moves tasks to another credential and pauses all of a user", async () => {

@@ -221,15 +221,24 @@ export class TaskRepository {
                 date_from AS "dateFrom", date_to AS "dateTo"`;
   }
 
-  /** Stores the last check of many tasks in one statement. */
+  /**
+   * Stores the last check of many tasks in one statement. The rows travel as
+   * four arrays (`unnest`), so the statement has 4 parameters whatever the
+   * batch size (a VALUES list had 4 per row: costly to build, and capped by
+   * Postgres's 65,535 parameters).
+   */
   async recordChecks(checks: readonly TaskCheck[]): Promise<void> {
     if (checks.length === 0) return;
-    const values = Prisma.join(
-      checks.map((check) => Prisma.sql`(${check.id}::int, ${check.checkedAt}::timestamp, ${check.snapshotAgeMs}::int, ${check.refreshIntervalMs}::int)`),
-    );
+    const ids = checks.map((check) => check.id);
+    const at = checks.map((check) => check.checkedAt.getTime());
+    const ages = checks.map((check) => check.snapshotAgeMs);
+    const refresh = checks.map((check) => check.refreshIntervalMs);
     await this.db.$executeRaw`
       UPDATE monitoring_tasks AS t SET last_checked_at = v.checked_at, last_snapshot_age_ms = v.age, refresh_interval_ms = v.refresh
-      FROM (VALUES ${values}) AS v(id, checked_at, age, refresh)
+      FROM (
+        SELECT u.id, (to_timestamp(u.ms / 1000.0) AT TIME ZONE 'UTC')::timestamp(3) AS checked_at, u.age, u.refresh
+        FROM unnest(${ids}::int[], ${at}::float8[], ${ages}::int[], ${refresh}::int[]) AS u(id, ms, age, refresh)
+      ) AS v
       WHERE t.id = v.id AND (t.last_checked_at IS NULL OR t.last_checked_at < v.checked_at)`;
   }
 
