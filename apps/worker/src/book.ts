@@ -101,14 +101,6 @@ export function createBookProcessor(deps: BookDeps): (job: Job, token?: string) 
     if (task.preparedPreorderId) await ctx.repos.tasks.clearPrepared(task.id);
     await removeMonitor(ctx.queues, task.id);
     changed(task.id);
-    const catches = await ctx.repos.users.catches(task.userId);
-    await notifyUser(
-      ctx,
-      task.userId,
-      "booking_success",
-      bookingSuccessText({ ...target, supplyId: booking.wbBookingId ?? booking.preorderId ?? "—", catchesLeft: catches.trial + catches.paid }),
-      { dedupeKey: `booking-${booking.id}` },
-    );
     if (moved) {
       await ctx.repos.operations.log(task.userId, "booking.confirmed", {
         bookingId: booking.id,
@@ -123,6 +115,15 @@ export function createBookProcessor(deps: BookDeps): (job: Job, token?: string) 
       if (slot) ctx.metrics.catchLatency.observe(Math.max(0, ctx.now() - slot.seenAt) / 1000);
       ctx.logger.info({ taskId: task.id, bookingId: booking.id, supplyId: booking.wbBookingId }, "supply booked");
     }
+    // The message is the last step: once it is queued, the whole tail has run.
+    const catches = await ctx.repos.users.catches(task.userId);
+    await notifyUser(
+      ctx,
+      task.userId,
+      "booking_success",
+      bookingSuccessText({ ...target, supplyId: booking.wbBookingId ?? booking.preorderId ?? "—", catchesLeft: catches.trial + catches.paid }),
+      { dedupeKey: `booking-${booking.id}` },
+    );
   };
 
   const askUser = async (
@@ -167,6 +168,10 @@ export function createBookProcessor(deps: BookDeps): (job: Job, token?: string) 
       }
     }
 
+    // The portal session is looked up (and decrypted) while the catch is reserved: both sit
+    // on the path from the match to WB's first call.
+    const credLookup = portalCredentialFor(ctx, task);
+    credLookup.catch(() => undefined); // awaited below; this only marks an early return's rejection as seen
     const prepared = usePrepared && task.preparedPreorderId ? { draftId: task.preparedDraftId, preorderId: task.preparedPreorderId } : null;
     const reservation = await ctx.repos.bookings.reserve(
       task.id,
@@ -203,12 +208,15 @@ export function createBookProcessor(deps: BookDeps): (job: Job, token?: string) 
       return;
     }
     if (reservation.kind === "reserved") {
-      await ctx.repos.operations.log(task.userId, "booking.reserved", { taskId: task.id, bookingId: booking.id, chargedFrom: booking.chargedFrom });
+      // Analytics only: written beside the WB calls, not before them.
+      ctx.repos.operations.log(task.userId, "booking.reserved", { taskId: task.id, bookingId: booking.id, chargedFrom: booking.chargedFrom }).catch((error: unknown) => {
+        ctx.logger.warn({ err: error, taskId: task.id }, "could not log booking.reserved");
+      });
     }
 
     // The booking runs on the task's prepared preorder (now, or since before a crash).
     const onPrepared = task.preparedPreorderId !== null && booking.preorderId === task.preparedPreorderId;
-    const cred = await portalCredentialFor(ctx, task);
+    const cred = await credLookup;
     if (!cred) {
       await askUser(task, booking, target, "no_portal_session");
       return;

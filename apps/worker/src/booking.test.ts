@@ -43,10 +43,7 @@ describe("booking", () => {
     await h.openSlot({ date, coefficient: 0 });
     await h.app.start();
 
-    const booking = await waitFor("a confirmed booking", async () => {
-      const row = await h!.repos.bookings.byTask(taskId);
-      return row?.status === "CONFIRMED" ? row : null;
-    });
+    const booking = await h.waitForBooked(taskId, userId);
     const wbBookings = (await h.bookings()).filter((b) => b.sellerId === sellerId);
     expect(wbBookings).toHaveLength(1);
     expect(wbBookings[0]).toMatchObject({ warehouseId: 507, date });
@@ -151,10 +148,7 @@ describe("booking", () => {
     const date = h.day(3);
     await h.openSlot({ date, coefficient: 0 });
     await h.app.start();
-    const booking = await waitFor("a confirmed booking", async () => {
-      const row = await h!.repos.bookings.byTask(taskId);
-      return row?.status === "CONFIRMED" ? row : null;
-    });
+    const booking = await h.waitForBooked(taskId, userId);
     const after = (await h.requests()).filter((r) => Date.parse(r.at) >= openedAt && r.sellerId === sellerId);
     expect(after.map((r) => r.method).filter((m) => PORTAL_WRITES.has(m))).toEqual(["plan/add"]);
     expect(booking).toMatchObject({ step: "PLANNED", preorderId });
@@ -191,10 +185,7 @@ describe("booking", () => {
     const openedAt = Date.now();
     await h.openSlot({ date: h.day(5), coefficient: 0 });
     // The official coefficients are re-read every 10 s (personal token).
-    const booking = await waitFor("the booking of the next slot", async () => {
-      const row = await h!.repos.bookings.byTask(taskId);
-      return row?.status === "CONFIRMED" ? row : null;
-    }, 25_000);
+    const booking = await h.waitForBooked(taskId, userId, 25_000);
     expect(booking.preorderId).toBe(preorderId);
     const after = (await h.requests()).filter((r) => Date.parse(r.at) >= openedAt && r.sellerId === sellerId);
     expect(after.map((r) => r.method).filter((m) => PORTAL_WRITES.has(m))).toEqual(["plan/add"]);
@@ -225,10 +216,7 @@ describe("booking", () => {
     // The retry (BullMQ stalled-job recovery or the sweeper) runs the same book job again.
     await enqueueBook(h.queues, { taskId, slot: { warehouseId: 507, date, boxTypeId: 2, coefficient: 0, seenAt: Date.now(), source: "official" } });
     await h.app.start();
-    const booking = await waitFor("the resumed booking", async () => {
-      const row = await h!.repos.bookings.byTask(taskId);
-      return row?.status === "CONFIRMED" ? row : null;
-    });
+    const booking = await h.waitForBooked(taskId, userId);
     expect(booking.wbBookingId).toBe(String(supplyId));
     expect(await h.bookings()).toHaveLength(1);
     expect(await h.repos.prisma.bookingResult.count()).toBe(1);
@@ -248,10 +236,7 @@ describe("booking", () => {
     expect(await h.repos.tasks.setPrepared(taskId, { draftId: "gone", preorderId: "987654321" })).toBe(true);
     await h.openSlot({ date: h.day(3), coefficient: 0 });
     await h.app.start();
-    const booking = await waitFor("a confirmed booking", async () => {
-      const row = await h!.repos.bookings.byTask(taskId);
-      return row?.status === "CONFIRMED" ? row : null;
-    });
+    const booking = await h.waitForBooked(taskId, userId);
     expect(booking.preorderId).not.toBe("987654321");
     expect((await h.bookings()).filter((b) => b.sellerId === sellerId)).toHaveLength(1);
     expect(await h.repos.users.catches(userId)).toEqual({ trial: 1, paid: 0 });
@@ -296,14 +281,7 @@ describe("booking", () => {
 
     // Bookings 6 and 7 wait ~6 and ~12 s for draft/create, supply/create and plan/add tokens:
     // longer than the job's own retries (0.5 + 1 + 2 + 4 s) would wait.
-    await waitFor(
-      "7 confirmed bookings",
-      async () => {
-        const rows = await Promise.all(tasks.map((id) => h!.repos.bookings.byTask(id)));
-        return rows.every((row) => row?.status === "CONFIRMED");
-      },
-      40_000,
-    );
+    for (const id of tasks) await h.waitForBooked(id, userId, 40_000);
     expect((await h.bookings()).filter((b) => b.sellerId === sellerId)).toHaveLength(7);
     const writes = (await h.requests()).filter((r) => PORTAL_WRITES.has(r.method));
     expect(writes.filter((r) => r.status === 429)).toHaveLength(0);

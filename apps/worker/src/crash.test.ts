@@ -52,10 +52,7 @@ describe("crash safety", () => {
 
     await fetch(`${h.sandbox.url}/__sandbox/faults`, { method: "DELETE" });
     const second = startChild(h);
-    const booking = await waitFor("the new worker to resume and confirm", async () => {
-      const row = await h!.repos.bookings.byTask(taskId);
-      return row?.status === "CONFIRMED" ? row : null;
-    }, 40_000).catch((error: unknown) => {
+    const booking = await h.waitForBooked(taskId, userId, 40_000).catch((error: unknown) => {
       throw new Error(`${String(error)}\n${second.output()}`);
     });
 

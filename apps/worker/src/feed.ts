@@ -2,7 +2,7 @@ import { addDays, moscowToday, type Slot, type SlotSource } from "@wbslots/domai
 import { WbMethodDisabled, WbRateLimited, WbUnauthorized, officialToSlots, portalToSlots, type WbClients } from "@wbslots/wb";
 import type { WorkerContext } from "./context";
 import { pickRoundRobin, revealCredential, type CredentialFacts, type FetchCredential } from "./credentials";
-import type { SnapshotStore, SnapshotView } from "./snapshots";
+import { prepareSnapshot, type SnapshotStore, type SnapshotView } from "./snapshots";
 import type { SourceFlags } from "./sources";
 import { sweepFreshSnapshot } from "./sweep";
 
@@ -78,13 +78,17 @@ export class SlotFeed {
       ctx.metrics.wbReads.inc({ credential: chosen.id, source });
       ctx.metrics.snapshotFetches.inc({ source, outcome: "ok" });
       const previous = await this.store.read(source, account);
-      const view = await this.store.write(source, account, startedAt, slots);
-      await this.store.settleGate(source, account, periodMs, startedAt);
-      ctx.repos.apiKeys.touch(chosen.id, new Date(startedAt)).catch(() => undefined);
-      // Match on the read (sweep.ts); the per-task ticks remain the safety net if it fails.
-      await sweepFreshSnapshot(ctx, source, account, previous, view).catch((error: unknown) => {
+      const snapshot = prepareSnapshot(startedAt, slots);
+      const { view } = snapshot;
+      // Match on the read (sweep.ts) at once, beside storing the snapshot for every other
+      // process; the per-task ticks remain the safety net if the sweep fails.
+      const sweep = sweepFreshSnapshot(ctx, source, account, previous, view).catch((error: unknown) => {
         ctx.logger.warn({ err: error, source, account }, "sweep of a fresh snapshot failed; the ticks will match");
       });
+      await this.store.write(source, account, snapshot);
+      await this.store.settleGate(source, account, periodMs, startedAt);
+      ctx.repos.apiKeys.touch(chosen.id, new Date(startedAt)).catch(() => undefined);
+      await sweep;
       return { ok: true, view };
     } catch (error) {
       if (error instanceof WbRateLimited) {

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import type { Redis } from "ioredis";
 import { parseConfig, workerSchema, type WorkerConfig } from "@wbslots/config";
 import { parseMasterKey } from "@wbslots/crypto";
-import { createRepositories, type Repositories } from "@wbslots/db";
+import { createRepositories, type BookingResult, type Repositories } from "@wbslots/db";
 import { addDays, moscowToday, type BoxTypeId } from "@wbslots/domain";
 import { silentLogger } from "@wbslots/logger";
 import { createQueues, createRedisConnection, upsertMonitor, type NotificationJob, type NotificationKind, type Queues } from "@wbslots/queues";
@@ -40,6 +40,11 @@ export interface Harness {
   requests(method?: string): Promise<{ at: string; method: string; sellerId: string | null; status: number }[]>;
   bookings(): Promise<{ sellerId: string; warehouseId: number; date: string; preorderId: number; supplyId: number }[]>;
   notifications(userId: bigint, kind?: NotificationKind): Promise<NotificationJob[]>;
+  /**
+   * Waits until the task's booking is CONFIRMED and its whole tail has run (the
+   * success message is queued last: task BOOKED, scheduler removed, counters).
+   */
+  waitForBooked(taskId: number, userId: bigint, timeoutMs?: number): Promise<BookingResult>;
   close(): Promise<void>;
 }
 
@@ -102,6 +107,10 @@ export async function startHarness(options: WorkerAppOptions = {}): Promise<Harn
     if (!res.ok) throw new Error(`sandbox ${path}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };
+  const notifications = async (userId: bigint, kind?: NotificationKind): Promise<NotificationJob[]> => {
+    const jobs = await queues.notifications.getJobs(["waiting", "delayed", "active", "completed", "failed", "prioritized"]);
+    return jobs.filter((j) => j && j.data.userId === userId.toString() && (!kind || j.data.kind === kind)).map((j) => j.data);
+  };
   const day = (days: number): string => addDays(moscowToday(new Date()), days);
 
   return {
@@ -160,9 +169,18 @@ export async function startHarness(options: WorkerAppOptions = {}): Promise<Harn
     async bookings() {
       return (await (await fetch(`${sandbox.url}/__sandbox/bookings`)).json()) as { sellerId: string; warehouseId: number; date: string; preorderId: number; supplyId: number }[];
     },
-    async notifications(userId, kind) {
-      const jobs = await queues.notifications.getJobs(["waiting", "delayed", "active", "completed", "failed", "prioritized"]);
-      return jobs.filter((j) => j && j.data.userId === userId.toString() && (!kind || j.data.kind === kind)).map((j) => j.data);
+    notifications,
+    async waitForBooked(taskId, userId, timeoutMs = 10_000) {
+      return await waitFor(
+        `task ${taskId} booked`,
+        async () => {
+          const row = await repos.bookings.byTask(taskId);
+          if (row?.status !== "CONFIRMED") return null;
+          const messages = await notifications(userId, "booking_success");
+          return messages.some((m) => m.text.includes(row.wbBookingId ?? "\u0000")) ? row : null;
+        },
+        timeoutMs,
+      );
     },
     async close() {
       await app.close();

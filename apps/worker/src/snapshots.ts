@@ -62,6 +62,23 @@ export function unpackSnapshot(text: string): SnapshotView | null {
   return { version: String(fetchedAt), fetchedAt, byWarehouse, size };
 }
 
+/** A snapshot ready to store: its stored text and its parsed view (the same data). */
+export interface PreparedSnapshot {
+  readonly text: string;
+  readonly view: SnapshotView;
+}
+
+/**
+ * Packs slots read from WB and parses them back into the view every process will see.
+ * @returns the text to store and its view
+ */
+export function prepareSnapshot(fetchedAt: number, slots: readonly Slot[]): PreparedSnapshot {
+  const text = packSnapshot(fetchedAt, slots);
+  const view = unpackSnapshot(text);
+  if (!view) throw new Error("snapshot round trip failed");
+  return { text, view };
+}
+
 interface LocalEntry {
   view: SnapshotView | null;
   checkedAt: number;
@@ -111,19 +128,15 @@ export class SnapshotStore {
 
   /**
    * Stores a fresh snapshot (data first, then its version) and updates the local copy.
-   * @returns the new view
+   * @param snapshot from {@link prepareSnapshot}
    */
-  async write(source: SlotSource, account: string, fetchedAt: number, slots: readonly Slot[]): Promise<SnapshotView> {
-    const text = packSnapshot(fetchedAt, slots);
+  async write(source: SlotSource, account: string, snapshot: PreparedSnapshot): Promise<void> {
     await this.deps.redis
       .multi()
-      .set(this.deps.keys.snapshot(source, account), text, "PX", SNAPSHOT_TTL_MS)
-      .set(this.deps.keys.snapshotVersion(source, account), String(fetchedAt), "PX", SNAPSHOT_TTL_MS)
+      .set(this.deps.keys.snapshot(source, account), snapshot.text, "PX", SNAPSHOT_TTL_MS)
+      .set(this.deps.keys.snapshotVersion(source, account), snapshot.view.version, "PX", SNAPSHOT_TTL_MS)
       .exec();
-    const view = unpackSnapshot(text);
-    if (!view) throw new Error("snapshot round trip failed");
-    this.local.set(`${source}|${account}`, { view, checkedAt: this.deps.now() });
-    return view;
+    this.local.set(`${source}|${account}`, { view: snapshot.view, checkedAt: this.deps.now() });
   }
 
   /**
