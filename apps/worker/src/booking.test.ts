@@ -1,26 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { BOOKING_SUCCESS_TITLE } from "@wbslots/domain";
-import { silentLogger } from "@wbslots/logger";
 import { enqueueBook, monitorSchedulerId } from "@wbslots/queues";
-import type { WorkerContext } from "./context";
 import { startHarness, waitFor, type Harness } from "./harness";
-import { workerKeys } from "./keys";
 import { portalCredentialFor, prepareTask } from "./prepare";
 
-/** A worker context over the harness's storage (what the app builds for its handlers). */
-function contextOf(harness: Harness): WorkerContext {
-  return {
-    config: harness.config,
-    logger: silentLogger(),
-    repos: harness.repos,
-    redis: harness.cache,
-    wb: harness.wb,
-    queues: harness.queues,
-    metrics: harness.metrics,
-    keys: workerKeys(harness.config.QUEUE_PREFIX),
-    now: Date.now,
-  };
-}
 
 /** Portal calls that create or book something (reads are left out). */
 const PORTAL_WRITES = new Set(["draft/create", "draft/UpdateDraftGoods", "supply/create", "plan/add"]);
@@ -140,7 +123,7 @@ describe("booking", () => {
     const key = await h.officialKey(userId, sellerId);
     await h.portalSession(userId, sellerId);
     const taskId = await h.task(userId, key.id);
-    expect(await prepareTask(contextOf(h), taskId)).toBe("prepared");
+    expect(await prepareTask(h.context(), taskId)).toBe("prepared");
     const preorderId = (await h.repos.tasks.get(taskId))?.preparedPreorderId;
     expect(preorderId).toBeTruthy();
 
@@ -169,7 +152,7 @@ describe("booking", () => {
     const key = await h.officialKey(userId, sellerId);
     await h.portalSession(userId, sellerId);
     const taskId = await h.task(userId, key.id);
-    expect(await prepareTask(contextOf(h), taskId)).toBe("prepared");
+    expect(await prepareTask(h.context(), taskId)).toBe("prepared");
     const preorderId = (await h.repos.tasks.get(taskId))?.preparedPreorderId;
     // A match for a cell that closed before plan/add arrived (someone else took it).
     await enqueueBook(h.queues, { taskId, slot: { warehouseId: 507, date: h.day(3), boxTypeId: 2, coefficient: 0, seenAt: Date.now(), source: "official" } });
@@ -201,7 +184,7 @@ describe("booking", () => {
     const key = await h.officialKey(userId, sellerId);
     await h.portalSession(userId, sellerId);
     const taskId = await h.task(userId, key.id);
-    const ctx = contextOf(h);
+    const ctx = h.context();
     expect(await prepareTask(ctx, taskId)).toBe("prepared");
     const task = await h.repos.tasks.get(taskId);
     if (!task?.preparedPreorderId) throw new Error("not prepared");

@@ -14,6 +14,8 @@ import { testDatabase, testRedis } from "@wbslots/testkit/vitest";
 import { createWbClients, type WbClients } from "@wbslots/wb";
 import { startSandbox, type RunningSandbox } from "@wbslots/wb-sandbox";
 import { createWorkerApp, type WorkerApp, type WorkerAppOptions } from "./app";
+import type { WorkerContext } from "./context";
+import { workerKeys } from "./keys";
 import { createWorkerMetrics, type WorkerMetrics } from "./metrics";
 
 /** Everything a worker test touches. */
@@ -45,6 +47,8 @@ export interface Harness {
    * success message is queued last: task BOOKED, scheduler removed, counters).
    */
   waitForBooked(taskId: number, userId: bigint, timeoutMs?: number): Promise<BookingResult>;
+  /** A worker context over the harness's storage (what the app builds for its handlers), for calling handlers directly. */
+  context(): WorkerContext;
   close(): Promise<void>;
 }
 
@@ -170,6 +174,17 @@ export async function startHarness(options: WorkerAppOptions = {}): Promise<Harn
       return (await (await fetch(`${sandbox.url}/__sandbox/bookings`)).json()) as { sellerId: string; warehouseId: number; date: string; preorderId: number; supplyId: number }[];
     },
     notifications,
+    context: () => ({
+      config,
+      logger: silentLogger(),
+      repos,
+      redis: cache,
+      wb,
+      queues,
+      metrics,
+      keys: workerKeys(config.QUEUE_PREFIX),
+      now: Date.now,
+    }),
     async waitForBooked(taskId, userId, timeoutMs = 10_000) {
       return await waitFor(
         `task ${taskId} booked`,

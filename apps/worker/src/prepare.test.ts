@@ -1,8 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { silentLogger } from "@wbslots/logger";
-import type { WorkerContext } from "./context";
 import { startHarness, waitFor, type Harness } from "./harness";
-import { workerKeys } from "./keys";
 import { ensurePrepared, portalCredentialFor, prepareJobId, prepareTask } from "./prepare";
 
 let h: Harness | undefined;
@@ -11,20 +8,6 @@ afterEach(async () => {
   h = undefined;
 });
 
-/** A worker context over the harness's storage (what the app builds for its handlers). */
-function contextOf(harness: Harness): WorkerContext {
-  return {
-    config: harness.config,
-    logger: silentLogger(),
-    repos: harness.repos,
-    redis: harness.cache,
-    wb: harness.wb,
-    queues: harness.queues,
-    metrics: harness.metrics,
-    keys: workerKeys(harness.config.QUEUE_PREFIX),
-    now: Date.now,
-  };
-}
 
 async function count(harness: Harness, method: string): Promise<number> {
   return (await harness.requests(method)).length;
@@ -38,7 +21,7 @@ describe("prepare ahead", () => {
     const key = await h.officialKey(userId, sellerId);
     await h.portalSession(userId, sellerId);
     const taskId = await h.task(userId, key.id);
-    const ctx = contextOf(h);
+    const ctx = h.context();
 
     const outcomes = await Promise.all(Array.from({ length: 6 }, () => prepareTask(ctx, taskId)));
     expect(outcomes.filter((o) => o === "prepared")).toHaveLength(1);
@@ -62,7 +45,7 @@ describe("prepare ahead", () => {
     const key = await h.officialKey(userId, sellerId);
     await h.portalSession(userId, sellerId);
     const taskId = await h.task(userId, key.id);
-    const contexts = [contextOf(h), contextOf(h), contextOf(h)];
+    const contexts = [h.context(), h.context(), h.context()];
     await h.app.start();
 
     const row = await h.repos.tasks.get(taskId);
@@ -71,7 +54,7 @@ describe("prepare ahead", () => {
     const prepared = await waitFor("the prepared preorder", async () => (await h!.repos.tasks.get(taskId))?.preparedPreorderId);
     await waitFor("the prepare job to be gone", async () => !(await h!.queues.book.getJob(prepareJobId(taskId))));
     // A late duplicate job (another process enqueued after the first finished) finds it prepared.
-    await ensurePrepared(contextOf(h), row);
+    await ensurePrepared(h.context(), row);
     await waitFor("the late job to be gone", async () => !(await h!.queues.book.getJob(prepareJobId(taskId))));
     expect(await count(h, "draft/create")).toBe(1);
     expect(await count(h, "supply/create")).toBe(1);
@@ -80,7 +63,7 @@ describe("prepare ahead", () => {
     // With the task row the monitor holds (prepared), no job is enqueued at all.
     const fresh = await h.repos.tasks.get(taskId);
     if (!fresh) throw new Error("no task");
-    await ensurePrepared(contextOf(h), fresh);
+    await ensurePrepared(h.context(), fresh);
     expect(await h.queues.book.getJob(prepareJobId(taskId))).toBeUndefined();
   });
 
@@ -89,7 +72,7 @@ describe("prepare ahead", () => {
     const sellerId = await h.newSeller();
     const userId = await h.newUser(2);
     const key = await h.officialKey(userId, sellerId);
-    const ctx = contextOf(h);
+    const ctx = h.context();
 
     const noGoods = await h.task(userId, key.id, { goods: false });
     const row = await h.repos.tasks.get(noGoods);
@@ -112,7 +95,7 @@ describe("prepare ahead", () => {
     const key = await h.officialKey(userId, sellerId);
     await h.portalSession(userId, sellerId);
     const taskId = await h.task(userId, key.id);
-    const ctx = contextOf(h);
+    const ctx = h.context();
     const task = await h.repos.tasks.get(taskId);
     if (!task) throw new Error("no task");
     const cred = await portalCredentialFor(ctx, task);

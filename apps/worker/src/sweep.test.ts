@@ -1,10 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Slot } from "@wbslots/domain";
-import { silentLogger } from "@wbslots/logger";
 import { bookJobId } from "@wbslots/queues";
-import type { WorkerContext } from "./context";
 import { startHarness, type Harness } from "./harness";
-import { slotKey, workerKeys } from "./keys";
+import { slotKey } from "./keys";
 import { packSnapshot, unpackSnapshot, type SnapshotView } from "./snapshots";
 import { newlyOpened, sweepFreshSnapshot } from "./sweep";
 
@@ -42,24 +40,11 @@ afterEach(async () => {
   h = undefined;
 });
 
-function contextOf(harness: Harness): WorkerContext {
-  return {
-    config: harness.config,
-    logger: silentLogger(),
-    repos: harness.repos,
-    redis: harness.cache,
-    wb: harness.wb,
-    queues: harness.queues,
-    metrics: harness.metrics,
-    keys: workerKeys(harness.config.QUEUE_PREFIX),
-    now: Date.now,
-  };
-}
 
 describe("sweep of a fresh snapshot (match on the read)", () => {
   it("enqueues a book job at once for exactly the tasks a newly opened slot fits", async () => {
     h = await startHarness();
-    const ctx = contextOf(h);
+    const ctx = h.context();
     const seller = await h.newSeller();
     const otherSeller = await h.newSeller();
     const user = await h.newUser(2);
