@@ -2,6 +2,7 @@ import { Telegraf, type Composer } from "telegraf";
 import { BotContext } from "./context";
 import type { BotDeps } from "./deps";
 import { handleBotError } from "./errors";
+import { loadSender } from "./hot-reads";
 
 /** A feature: one composer with the commands, callbacks and wizard steps of one screen. */
 export interface Feature {
@@ -30,7 +31,7 @@ export function createBot(deps: BotDeps, features: readonly Feature[]): Telegraf
     if (ctx.from && !ctx.from.is_bot) {
       const userId = BigInt(ctx.from.id);
       // One round trip for the common case: a registered user and their wizard step.
-      const known = await deps.repos.users.getWithConversation(userId);
+      const known = await loadSender(deps.repos.prisma, userId);
       if (!known) {
         const { created } = await deps.repos.users.register(
           { id: userId, username: ctx.from.username ?? null, firstName: ctx.from.first_name },

@@ -25,6 +25,7 @@ import { NotFoundError, dbDateToIso, type CredentialView, type MonitoringTask, t
 import { removeMonitor, upsertMonitor } from "@wbslots/queues";
 import type { BotContext } from "../context";
 import type { Feature } from "../create-bot";
+import { loadTaskPage } from "../hot-reads";
 import { MONITOR_HORIZON_DAYS } from "./monitor";
 import { credentialRefreshMs } from "./monitor/credentials";
 import { STALE_BUTTON_TEXT, ack, alert, callbackData, showScreen } from "./monitor/ui";
@@ -86,14 +87,14 @@ function refreshFor(keys: Map<string, CredentialView>): (task: TaskView & { cred
 
 async function showList(ctx: BotContext, page: number): Promise<void> {
   const safePage = Math.max(1, page);
-  const rows = await ctx.deps.repos.tasks.list(ctx.userId, { take: TASKS_PAGE_SIZE + 1, skip: (safePage - 1) * TASKS_PAGE_SIZE });
+  // One statement for the page and its credentials' refresh facts (hot-reads.ts).
+  const rows = await loadTaskPage(ctx.deps.repos.prisma, ctx.userId, TASKS_PAGE_SIZE + 1, (safePage - 1) * TASKS_PAGE_SIZE);
   if (rows.length === 0) {
     if (safePage > 1) return showList(ctx, 1);
     await showScreen(ctx, NO_TASKS_TEXT, [[{ text: "➕ Новая задача", callback_data: "menu:monitor" }]]);
     return;
   }
-  const keys = await credentialsById(ctx);
-  const screen = taskListScreen(rows.slice(0, TASKS_PAGE_SIZE), safePage, rows.length > TASKS_PAGE_SIZE, ctx.deps.now(), refreshFor(keys));
+  const screen = taskListScreen(rows.slice(0, TASKS_PAGE_SIZE), safePage, rows.length > TASKS_PAGE_SIZE, ctx.deps.now(), (task) => task.credentialRefreshMs);
   await showScreen(ctx, screen.text, screen.keyboard);
 }
 

@@ -94,12 +94,12 @@ export function taskText(task: TaskView, now: Date, fallbackRefreshMs: number | 
 }
 
 /** The list page: text and keyboard (a button per task opening its card, ◀ ▶). */
-export function taskListScreen(
-  tasks: readonly TaskView[],
+export function taskListScreen<T extends TaskView>(
+  tasks: readonly T[],
   page: number,
   hasNext: boolean,
   now: Date,
-  refreshOf: (task: TaskView) => number | null,
+  refreshOf: (task: T) => number | null,
 ): { text: string; keyboard: InlineKeyboard } {
   const text = [`<b>Ваши задачи</b>${page > 1 || hasNext ? ` · стр. ${page}` : ""}`, "", ...tasks.map((t) => taskText(t, now, refreshOf(t)) + "\n")].join("\n").trimEnd();
   const rows: InlineButton[][] = tasks.map((t) => [
