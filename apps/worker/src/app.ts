@@ -183,6 +183,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
       await Promise.all(workers.map((worker) => worker.close()));
       workers.length = 0;
       tasks.close();
+      feed.close();
       await checks.stop();
     },
   };

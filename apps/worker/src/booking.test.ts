@@ -264,7 +264,7 @@ describe("booking", () => {
 
     // Bookings 6 and 7 wait ~6 and ~12 s for draft/create, supply/create and plan/add tokens:
     // longer than the job's own retries (0.5 + 1 + 2 + 4 s) would wait.
-    for (const id of tasks) await h.waitForBooked(id, userId, 40_000);
+    for (const id of tasks) await h.waitForBooked(id, userId, 60_000);
     expect((await h.bookings()).filter((b) => b.sellerId === sellerId)).toHaveLength(7);
     const writes = (await h.requests()).filter((r) => PORTAL_WRITES.has(r.method));
     expect(writes.filter((r) => r.status === 429)).toHaveLength(0);
@@ -273,5 +273,5 @@ describe("booking", () => {
     expect(metrics).toMatch(/worker_bookings_total\{outcome="rate_wait"\} [1-9]/);
     expect(metrics).not.toMatch(/outcome="gave_up"/);
     expect(await h.repos.users.catches(userId)).toEqual({ trial: 3, paid: 0 });
-  }, 60_000);
+  }, 120_000);
 });

@@ -21,6 +21,21 @@ export async function readSlots(wb: WbClients, cred: FetchCredential, now: numbe
   return portalToSlots(report.report);
 }
 
+/** A pacer stops when no monitor tick asked for its account for this long. */
+const PACER_IDLE_MS = 5_000;
+/** How soon a pacer looks again when the snapshot is stale but it could not read. */
+const PACER_RETRY_MS = 100;
+
+/** The timer that keeps one account's snapshot read on time (see SlotFeed.keepPacing). */
+interface Pacer {
+  readonly source: SlotSource;
+  readonly account: string;
+  periodMs: number;
+  seed: CredentialFacts;
+  askedAt: number;
+  timer: NodeJS.Timeout | null;
+}
+
 /** What a failed read meant, for the caller's decisions. */
 export type ReadFailure = "rate_limited" | "disabled" | "unauthorized" | "transient";
 
@@ -33,6 +48,8 @@ export type ReadFailure = "rate_limited" | "disabled" | "unauthorized" | "transi
  */
 export class SlotFeed {
   private readonly nextTry = new Map<string, number>();
+  private readonly pacers = new Map<string, Pacer>();
+  private closed = false;
 
   constructor(
     private readonly ctx: WorkerContext,
@@ -46,6 +63,68 @@ export class SlotFeed {
    * @returns the freshest snapshot available (possibly older than the period when WB refused), or null
    */
   async current(source: SlotSource, account: string, periodMs: number, seed: CredentialFacts): Promise<SnapshotView | null> {
+    this.keepPacing(source, account, periodMs, seed);
+    return await this.refresh(source, account, periodMs, seed);
+  }
+
+  /** Stops the pacing timers (the app's close). */
+  close(): void {
+    this.closed = true;
+    for (const pacer of this.pacers.values()) if (pacer.timer) clearTimeout(pacer.timer);
+    this.pacers.clear();
+  }
+
+  /**
+   * The pacer of an account: while monitor ticks keep asking for it, a timer
+   * in this process tries the read the moment the period ends — so a read (and
+   * the sweep that books on it, sweep.ts) never waits for a tick that sits in
+   * a busy queue. Every process paces the accounts it serves; the Redis gate
+   * still lets exactly one read through per period. A pacer nobody asked for
+   * in {@link PACER_IDLE_MS} stops.
+   */
+  private keepPacing(source: SlotSource, account: string, periodMs: number, seed: CredentialFacts): void {
+    if (this.closed) return;
+    const id = `${source}|${account}`;
+    const pacer = this.pacers.get(id);
+    const now = this.ctx.now();
+    if (pacer) {
+      pacer.seed = seed;
+      pacer.periodMs = periodMs;
+      pacer.askedAt = now;
+      return;
+    }
+    const created: Pacer = { source, account, periodMs, seed, askedAt: now, timer: null };
+    this.pacers.set(id, created);
+    this.schedule(id, created, now + periodMs);
+  }
+
+  private schedule(id: string, pacer: Pacer, at: number): void {
+    pacer.timer = setTimeout(() => void this.pace(id, pacer), Math.max(0, at - this.ctx.now()));
+    pacer.timer.unref();
+  }
+
+  private async pace(id: string, pacer: Pacer): Promise<void> {
+    pacer.timer = null;
+    if (this.closed || this.pacers.get(id) !== pacer) return;
+    if (this.ctx.now() - pacer.askedAt > PACER_IDLE_MS) {
+      this.pacers.delete(id);
+      return;
+    }
+    let view: SnapshotView | null = null;
+    try {
+      // A source WB switched off is not read here: the probe (maintenance) tries it.
+      if (!(await this.flags.get(pacer.source, pacer.account))) view = await this.refresh(pacer.source, pacer.account, pacer.periodMs, pacer.seed);
+    } catch (error) {
+      this.ctx.logger.warn({ err: error, source: pacer.source, account: pacer.account }, "paced snapshot read failed");
+    }
+    if (this.closed || this.pacers.get(id) !== pacer) return;
+    const now = this.ctx.now();
+    const due = view ? view.fetchedAt + pacer.periodMs : now + pacer.periodMs;
+    // Stale and not ours to read (another process is reading, WB said wait): look again soon.
+    this.schedule(id, pacer, due > now ? due : now + PACER_RETRY_MS);
+  }
+
+  private async refresh(source: SlotSource, account: string, periodMs: number, seed: CredentialFacts): Promise<SnapshotView | null> {
     const view = await this.store.read(source, account);
     const now = this.ctx.now();
     if (view && now - view.fetchedAt < periodMs) return view;
