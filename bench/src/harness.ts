@@ -19,6 +19,7 @@ import {
   freePort,
   repoRoot,
   startNodeProcess,
+  productionCommand,
   startRedis,
   startTsProcess,
   waitForHttpStatus,
@@ -100,15 +101,17 @@ export type BaselineMode = "offset" | "plain";
 // ---------------------------------------------------------------- entry points
 
 /**
- * Starts an app under test: `node apps/<app>/dist/main.js` with NODE_ENV=production
- * (what `pnpm start:<app>` runs in the Docker images) when `built`, else
+ * Starts an app under test: `pnpm start:<app>`'s command (its variables, node
+ * flags and `apps/<app>/dist/main.js`) with NODE_ENV=production, as the Docker
+ * images run it, when `built`, else
  * `node --import tsx apps/<app>/src/main.ts`.
  * @returns the managed process
  */
 export function startApp(app: "worker" | "bot", name: string, env: Record<string, string>, logFile: string, built: boolean): ManagedProcess {
-  return built
-    ? startNodeProcess(name, [path.join(repoRoot, "apps", app, "dist", "main.js")], { NODE_ENV: "production", ...env }, logFile)
-    : startTsProcess(name, `apps/${app}/src/main.ts`, env, logFile);
+  if (!built) return startTsProcess(name, `apps/${app}/src/main.ts`, env, logFile);
+  // Exactly `pnpm start:<app>`: its variables (e.g. MALLOC_ARENA_MAX) and node flags (heap sizes).
+  const command = productionCommand(app);
+  return startNodeProcess(name, [...command.nodeArgs, path.join(repoRoot, command.script)], { NODE_ENV: "production", ...command.env, ...env }, logFile);
 }
 
 /** Children of the bench that are baselines (must run like the app they are compared with). */
@@ -119,13 +122,15 @@ export const BENCH_DIST = path.join(repoRoot, "bench", "dist");
 
 /**
  * Starts a baseline child of the bench: `node bench/dist/<child>.js` with
- * NODE_ENV=production when `built` (see buildBenchChildren), else through tsx.
+ * NODE_ENV=production when `built` (see buildBenchChildren; the baseline worker
+ * with the worker's production flags), else through tsx.
  * @returns the managed process
  */
 export function startBenchChild(child: BenchChild, name: string, env: Record<string, string>, logFile: string, built: boolean): ManagedProcess {
-  return built
-    ? startNodeProcess(name, [path.join(BENCH_DIST, `${child}.js`)], { NODE_ENV: "production", ...env }, logFile)
-    : startTsProcess(name, `bench/src/children/${child}.ts`, env, logFile);
+  if (!built) return startTsProcess(name, `bench/src/children/${child}.ts`, env, logFile);
+  // The no-op worker runs with the real worker's runtime flags: memory is compared like for like.
+  const runtime = child === "baseline-worker" ? productionCommand("worker") : { env: {}, nodeArgs: [] };
+  return startNodeProcess(name, [...runtime.nodeArgs, path.join(BENCH_DIST, `${child}.js`)], { NODE_ENV: "production", ...runtime.env, ...env }, logFile);
 }
 
 /**

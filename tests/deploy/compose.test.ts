@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { repoRoot } from "@wbslots/testkit";
+import { productionCommand, repoRoot } from "@wbslots/testkit";
 
 interface Service {
   image?: string;
@@ -86,5 +86,17 @@ describe.each(["Dockerfile.bot", "Dockerfile.worker"])("%s", (file) => {
     expect(text).toMatch(/^USER node$/m);
     expect(text).toMatch(/deploy --prod/);
     expect(text).toMatch(/HEALTHCHECK/);
+  });
+});
+
+describe("Dockerfile.worker runtime", () => {
+  it("runs the worker with the same node flags and variables as `pnpm start:worker`", () => {
+    const text = fs.readFileSync(path.join(repoRoot, "Dockerfile.worker"), "utf8");
+    const command = productionCommand("worker");
+    expect(command.nodeArgs).toContain("--max-old-space-size=384");
+    const cmd = /^CMD (\[.*\])$/m.exec(text)?.[1];
+    expect(cmd && (JSON.parse(cmd) as string[])).toEqual(["node", ...command.nodeArgs, "dist/main.js"]);
+    const runtime = text.slice(text.lastIndexOf("FROM "));
+    for (const [name, value] of Object.entries(command.env)) expect(runtime).toMatch(new RegExp(`^ENV .*\\b${name}=${value}\\b`, "m"));
   });
 });

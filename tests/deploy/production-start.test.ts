@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, repoRoot, startFakeTelegram, startNodeProcess, waitForHttpStatus, type FakeTelegram, type ManagedProcess } from "@wbslots/testkit";
+import { freePort, productionCommand, repoRoot, startFakeTelegram, startNodeProcess, waitForHttpStatus, type FakeTelegram, type ManagedProcess } from "@wbslots/testkit";
 import { testDatabase, testRedis } from "@wbslots/testkit/vitest";
 
 const started: ManagedProcess[] = [];
@@ -28,8 +28,10 @@ afterAll(async () => {
   await dropDb?.();
 });
 
-function start(name: string, file: string, env: Record<string, string>): ManagedProcess {
-  const child = startNodeProcess(name, [file], env);
+/** Starts a built app exactly as `pnpm start:<app>` does (its variables and node flags). */
+function start(name: "bot" | "worker" | "wb-sandbox", env: Record<string, string>): ManagedProcess {
+  const command = productionCommand(name);
+  const child = startNodeProcess(name, [...command.nodeArgs, command.script], { ...command.env, ...env });
   started.push(child);
   return child;
 }
@@ -37,7 +39,7 @@ function start(name: string, file: string, env: Record<string, string>): Managed
 describe("built apps", () => {
   it("start:wb-sandbox serves WB paths and the admin API of CONTRACT.md", async () => {
     const port = await freePort();
-    start("wb-sandbox", "apps/wb-sandbox/dist/main.js", { WB_SANDBOX_PORT: String(port), LOG_LEVEL: "warn" });
+    start("wb-sandbox", { WB_SANDBOX_PORT: String(port), LOG_LEVEL: "warn" });
     const base = `http://127.0.0.1:${port}`;
     await waitForHttpStatus(`${base}/__sandbox/bookings`, 20_000);
     const post = async <T>(route: string, body: unknown): Promise<T> => {
@@ -80,7 +82,7 @@ describe("built apps", () => {
     };
     const botPort = await freePort();
     const workerPort = await freePort();
-    start("bot", "apps/bot/dist/main.js", {
+    start("bot", {
       ...core,
       TELEGRAM_BOT_TOKEN: token,
       TELEGRAM_API_ROOT: telegram.apiRoot,
@@ -90,7 +92,7 @@ describe("built apps", () => {
       ADMIN_USER: "admin",
       ADMIN_PASSWORD: "password123",
     });
-    start("worker", "apps/worker/dist/main.js", { ...core, WORKER_METRICS_PORT: String(workerPort) });
+    start("worker", { ...core, WORKER_METRICS_PORT: String(workerPort) });
     await waitForHttpStatus(`http://127.0.0.1:${botPort}/readyz`, 30_000);
     await waitForHttpStatus(`http://127.0.0.1:${workerPort}/healthz`, 30_000);
     await telegram.waitFor((call) => call.method === "setMyCommands", 10_000);
@@ -99,12 +101,12 @@ describe("built apps", () => {
   });
 
   it.each([
-    ["bot", "apps/bot/dist/main.js", "TELEGRAM_BOT_TOKEN"],
-    ["worker", "apps/worker/dist/main.js", "ENCRYPTION_KEY"],
-  ])("%s exits 1 naming a missing variable", async (name, file, variable) => {
+    ["bot", "TELEGRAM_BOT_TOKEN"],
+    ["worker", "ENCRYPTION_KEY"],
+  ] as const)("%s exits 1 naming a missing variable", async (name, variable) => {
     const env: Record<string, string> = { DATABASE_URL: databaseUrl, REDIS_URL: "redis://127.0.0.1:1", ENCRYPTION_KEY: randomBytes(32).toString("base64") };
     delete env[variable];
-    const child = start(`${name}-bad`, file, env);
+    const child = start(name, env);
     expect(await child.exited).toBe(1);
     expect(child.output()).toContain(variable);
   });

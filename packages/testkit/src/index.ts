@@ -4,3 +4,4 @@ export { readMigrations, createMigratedDatabase, cloneDatabase, repoRoot } from 
 export { startRedis, waitForRedis, redisServerBinary, type RedisServer } from "./redis";
 export { startFakeTelegram, createUpdateBuilders, type FakeTelegram, type RecordedCall, type FakeFailure, type StartFakeTelegramOptions, type UpdateBuilders, type FakeUser, type FakePayment } from "./fake-telegram";
 export { startTsProcess, startNodeProcess, waitForHttpStatus, eventually, type ManagedProcess } from "./processes";
+export { productionCommand, type ProductionCommand } from "./production-command";
