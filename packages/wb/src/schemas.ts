@@ -138,7 +138,14 @@ export const supplyPackageSchema = z.array(
 /** A JSON-RPC error object. */
 export const rpcErrorSchema = z.object({ code: z.number(), message: z.string(), data: z.unknown().optional() });
 
-/** `supply/acceptanceCoefficientsReport` result. */
+/**
+ * `supply/acceptanceCoefficientsReport` result: only the fields we use are
+ * checked and kept. The captures (`data/portal/`) also carry
+ * `isSortingCenter` and six tariff strings (`deliveryCoefficient`,
+ * `storageCoefficient`, `…BaseLiter`, `…AdditionalLiter`); parsing them for
+ * every row of a ~2 MB report, every second, per account, was a third of the
+ * worker's allocations, so they are left unparsed (and dropped).
+ */
 export const portalReportSchema = z.object({
   report: z.array(
     z.object({
@@ -149,13 +156,6 @@ export const portalReportSchema = z.object({
       warehouseName: z.string(),
       /** Absent in the 2024 captures. */
       allowUnload: z.boolean().optional(),
-      isSortingCenter: z.boolean().optional(),
-      deliveryCoefficient: nullableString,
-      storageCoefficient: nullableString,
-      deliveryBaseLiter: nullableString,
-      deliveryAdditionalLiter: nullableString,
-      storageBaseLiter: nullableString,
-      storageAdditionalLiter: nullableString,
     }),
   ),
 });
