@@ -2,6 +2,7 @@ import { Context } from "telegraf";
 import type { Prisma } from "@wbslots/db";
 import type { Logger } from "@wbslots/logger";
 import type { BotDeps } from "./deps";
+import type { TaskPageRequest, TaskPageRow } from "./hot-reads";
 
 /** The user's current wizard step (persisted in Postgres). */
 export interface ConversationSnapshot {
@@ -22,6 +23,17 @@ export class BotContext extends Context {
   conversation: ConversationSnapshot | null = null;
   /** True when this update registered the sender (first contact). */
   isNewUser = false;
+  /** A task page read together with the sender (a feature's {@link Feature.prefetch}); taken once. */
+  prefetchedTaskPage: { readonly request: TaskPageRequest; readonly rows: TaskPageRow[] } | null = null;
+
+  /**
+   * @returns the prefetched task page when it is exactly `request` (then forgets it), else null
+   */
+  takePrefetchedTaskPage(request: TaskPageRequest): TaskPageRow[] | null {
+    const page = this.prefetchedTaskPage;
+    this.prefetchedTaskPage = null;
+    return page && page.request.take === request.take && page.request.skip === request.skip ? page.rows : null;
+  }
 
   /**
    * The sender's Telegram id as BigInt (our users.id).

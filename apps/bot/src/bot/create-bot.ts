@@ -2,12 +2,17 @@ import { Telegraf, type Composer } from "telegraf";
 import { BotContext } from "./context";
 import type { BotDeps } from "./deps";
 import { handleBotError } from "./errors";
-import { loadSender } from "./hot-reads";
+import { loadSender, type TaskPageRequest } from "./hot-reads";
 
 /** A feature: one composer with the commands, callbacks and wizard steps of one screen. */
 export interface Feature {
   readonly name: string;
   readonly composer: Composer<BotContext>;
+  /**
+   * The task page this update will show, if the feature knows it from the update
+   * alone: it is then read in the same statement as the sender (hot-reads.ts).
+   */
+  readonly prefetchTaskPage?: (ctx: BotContext) => TaskPageRequest | null;
 }
 
 /**
@@ -25,13 +30,17 @@ export function createBot(deps: BotDeps, features: readonly Feature[]): Telegraf
     handlerTimeout: 20_000,
   });
   bot.context.deps = deps;
+  const prefetchers = features.flatMap((feature) => (feature.prefetchTaskPage ? [feature.prefetchTaskPage] : []));
   bot.catch(handleBotError);
   bot.use(async (ctx, next) => {
     ctx.log = deps.logger.child({ updateId: ctx.update.update_id, userId: ctx.from?.id });
     if (ctx.from && !ctx.from.is_bot) {
       const userId = BigInt(ctx.from.id);
       // One round trip for the common case: a registered user and their wizard step.
-      const known = await loadSender(deps.repos.prisma, userId);
+      let taskPage: TaskPageRequest | null = null;
+      for (const prefetch of prefetchers) taskPage ??= prefetch(ctx);
+      const known = await loadSender(deps.repos.prisma, userId, taskPage);
+      if (taskPage && known?.taskPage) ctx.prefetchedTaskPage = { request: taskPage, rows: known.taskPage };
       if (!known) {
         const { created } = await deps.repos.users.register(
           { id: userId, username: ctx.from.username ?? null, firstName: ctx.from.first_name },

@@ -4,6 +4,9 @@ import { parseMasterKey } from "@wbslots/crypto";
 import { createRepositories, type CredentialView, type Repositories } from "@wbslots/db";
 import { testDatabase } from "@wbslots/testkit/vitest";
 import { credentialRefreshMs } from "./features/monitor/credentials";
+import type { BotContext } from "./context";
+import { tasksPrefetch } from "./features/tasks";
+import { TASKS_PAGE_SIZE } from "./features/tasks/format";
 import { loadSender, loadTaskPage } from "./hot-reads";
 
 /** The raw hot-path reads return what the repository methods they replace return. */
@@ -96,11 +99,37 @@ describe("hot reads (raw SQL) = repository reads", () => {
         expect(typeof row.id).toBe("number");
       }
     }
+    // The page read together with the sender is the same page.
+    await repos.conversations.set(id, "monitor.dates", { a: [1, { b: "в" }] });
+    for (const [take, skip] of [
+      [6, 0],
+      [6, 5],
+      [6, 30],
+    ] as const) {
+      const sender = await loadSender(repos.prisma, id, { take, skip });
+      expect(sender).toEqual({ ...(await repos.users.getWithConversation(id)), taskPage: await loadTaskPage(repos.prisma, id, take, skip) });
+    }
+    expect((await loadSender(repos.prisma, id, { take: 6, skip: 30 }))?.taskPage).toEqual([]);
+    expect(await loadSender(repos.prisma, 7_100_000_099n, { take: 6, skip: 0 })).toBeNull();
     const all = await loadTaskPage(repos.prisma, id, 50, 0);
     expect(all).toHaveLength(credentialIds.length);
     // The other user's credential on this user's task gives no refresh facts (as apiKeys.list(userId) did).
     expect(all.find((t) => t.warehouseId === 504)?.credentialRefreshMs).toBeNull();
     expect(all.find((t) => t.warehouseId === 500)?.credentialRefreshMs).toBe(credentialRefreshMs(base));
     expect(all.find((t) => t.warehouseId === 502)?.credentialRefreshMs).toBe(credentialRefreshMs(portal));
+  });
+});
+
+describe("tasksPrefetch", () => {
+  const ctxOf = (update: { callbackQuery?: { data: string }; message?: { text: string } }): BotContext => update as unknown as BotContext;
+  it("asks for the first page only for a «📋 Мои задачи» press or a /tasks command", () => {
+    const first = { take: TASKS_PAGE_SIZE + 1, skip: 0 };
+    expect(tasksPrefetch(ctxOf({ callbackQuery: { data: "menu:tasks" } }))).toEqual(first);
+    expect(tasksPrefetch(ctxOf({ message: { text: "/tasks" } }))).toEqual(first);
+    expect(tasksPrefetch(ctxOf({ message: { text: "/tasks@wb_slots_bot" } }))).toEqual(first);
+    expect(tasksPrefetch(ctxOf({ callbackQuery: { data: "task:list:2" } }))).toBeNull();
+    expect(tasksPrefetch(ctxOf({ callbackQuery: { data: "menu:main" } }))).toBeNull();
+    expect(tasksPrefetch(ctxOf({ message: { text: "/taskson" } }))).toBeNull();
+    expect(tasksPrefetch(ctxOf({ message: { text: "задачи" } }))).toBeNull();
   });
 });

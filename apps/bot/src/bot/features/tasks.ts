@@ -25,10 +25,10 @@ import { NotFoundError, dbDateToIso, type CredentialView, type MonitoringTask, t
 import { removeMonitor, upsertMonitor } from "@wbslots/queues";
 import type { BotContext } from "../context";
 import type { Feature } from "../create-bot";
-import { loadTaskPage } from "../hot-reads";
+import { loadTaskPage, type TaskPageRequest } from "../hot-reads";
 import { MONITOR_HORIZON_DAYS } from "./monitor";
 import { credentialRefreshMs } from "./monitor/credentials";
-import { STALE_BUTTON_TEXT, ack, alert, callbackData, showScreen } from "./monitor/ui";
+import { STALE_BUTTON_TEXT, ack, alert, callbackData, messageText, showScreen } from "./monitor/ui";
 import { CALENDAR_BAD_TEXT, CALENDAR_SCENES, CALENDAR_STALE_TEXT } from "./monitor/wizard";
 import {
   TASKS_PAGE_SIZE,
@@ -85,10 +85,17 @@ function refreshFor(keys: Map<string, CredentialView>): (task: TaskView & { cred
   };
 }
 
+/** @returns the rows to read for list page `page` (one more than shown: is there a next page) */
+function pageRequest(page: number): TaskPageRequest {
+  return { take: TASKS_PAGE_SIZE + 1, skip: (page - 1) * TASKS_PAGE_SIZE };
+}
+
 async function showList(ctx: BotContext, page: number): Promise<void> {
   const safePage = Math.max(1, page);
-  // One statement for the page and its credentials' refresh facts (hot-reads.ts).
-  const rows = await loadTaskPage(ctx.deps.repos.prisma, ctx.userId, TASKS_PAGE_SIZE + 1, (safePage - 1) * TASKS_PAGE_SIZE);
+  // One statement for the page and its credentials' refresh facts (hot-reads.ts), or none
+  // when the page was read with the sender (prefetchTaskPage below).
+  const request = pageRequest(safePage);
+  const rows = ctx.takePrefetchedTaskPage(request) ?? (await loadTaskPage(ctx.deps.repos.prisma, ctx.userId, request.take, request.skip));
   if (rows.length === 0) {
     if (safePage > 1) return showList(ctx, 1);
     await showScreen(ctx, NO_TASKS_TEXT, [[{ text: "➕ Новая задача", callback_data: "menu:monitor" }]]);
@@ -320,5 +327,14 @@ composer.action(/^task:/, async (ctx) => {
   }
 });
 
+/**
+ * @returns the first list page for a `menu:tasks` press or a `/tasks` command (both show it), else null
+ */
+export function tasksPrefetch(ctx: BotContext): TaskPageRequest | null {
+  if (callbackData(ctx) === "menu:tasks") return pageRequest(1);
+  const text = messageText(ctx);
+  return text !== undefined && /^\/tasks(?:@\w+)?(?:\s|$)/.test(text) ? pageRequest(1) : null;
+}
+
 /** The /tasks feature (also `menu:tasks`). */
-export const tasksFeature: Feature = { name: "tasks", composer };
+export const tasksFeature: Feature = { name: "tasks", composer, prefetchTaskPage: tasksPrefetch };
