@@ -2,8 +2,9 @@
  * Support for the resilience suites: the real bot and N real worker processes
  * over a fresh Postgres database and Redis (the shared one with a unique prefix,
  * or a private redis-server this file may FLUSHALL, kill and restart), the WB
- * sandbox in this process (so its state and limits are reachable) and the
- * recording fake Bot API. Seeds users, credentials and tasks straight through
+ * sandbox (in this process, so its state, limits and server are reachable; or,
+ * with `sandboxProcess`, as its own child process from its production entry
+ * point, so its CPU is not the test driver's) and the recording fake Bot API. Seeds users, credentials and tasks straight through
  * the repositories (the journey suite already proves the conversations).
  */
 import { randomBytes } from "node:crypto";
@@ -19,6 +20,7 @@ import {
   createUpdateBuilders,
   freePort,
   redisServerBinary,
+  repoRoot,
   startFakeTelegram,
   startTsProcess,
   waitForHttpStatus,
@@ -28,7 +30,7 @@ import {
   type UpdateBuilders,
 } from "@wbslots/testkit";
 import { testDatabase, testRedis } from "@wbslots/testkit/vitest";
-import { startSandbox, type RunningSandbox, type StartSandboxOptions } from "@wbslots/wb-sandbox";
+import { startSandbox, type Booking, type RunningSandbox, type StartSandboxOptions } from "@wbslots/wb-sandbox";
 
 /** True when the larger runs were asked for (`RESILIENCE_SCALE=large`). */
 export const LARGE = process.env.RESILIENCE_SCALE === "large";
@@ -96,12 +98,31 @@ export interface ResilienceStackOptions {
   readonly workerEnv?: Record<string, string>;
   /** Default user trial catches for {@link ResilienceStack.newUser}. */
   readonly trial?: number;
+  /**
+   * Run the WB sandbox as a child process (`apps/wb-sandbox/src/main.ts`, the
+   * production entry) instead of in this process. Then `sandbox` throws: use
+   * the HTTP helpers (`warehouseIds`, `setSlot`, `wbBookings`). Not combinable
+   * with `sandbox` options (live limits need the in-process object).
+   */
+  readonly sandboxProcess?: boolean;
+}
+
+/** A slot cell to open or close. */
+export interface SlotCell {
+  warehouseId?: number;
+  date: string;
+  boxTypeId?: BoxTypeId;
+  coefficient?: number;
 }
 
 /** A running stack plus seeding helpers. */
 export interface ResilienceStack {
   readonly botUrl: string;
+  /** The in-process sandbox; throws when it runs as a child process (`sandboxProcess`). */
   readonly sandbox: RunningSandbox;
+  readonly sandboxUrl: string;
+  /** The sandbox child process (`sandboxProcess`), else undefined. */
+  readonly sandboxChild: ManagedProcess | undefined;
   readonly telegram: FakeTelegram;
   readonly updates: UpdateBuilders;
   readonly env: Record<string, string>;
@@ -130,8 +151,17 @@ export interface ResilienceStack {
   task(userId: bigint, credentialId: string, o?: { warehouseId?: number; warehouseName?: string; boxTypeId?: BoxTypeId; days?: [number, number]; maxCoefficient?: number }): Promise<number>;
   /** A Moscow date `days` from today. */
   day(days: number): string;
-  openSlot(o: { warehouseId?: number; date: string; boxTypeId?: BoxTypeId; coefficient?: number }): void;
-  closeSlot(o: { warehouseId?: number; date: string; boxTypeId?: BoxTypeId }): void;
+  /** Opens a cell on the in-process sandbox (synchronous). */
+  openSlot(o: SlotCell): void;
+  closeSlot(o: Omit<SlotCell, "coefficient">): void;
+  /** Opens a cell, in-process or in the child sandbox (admin API). */
+  setSlot(o: SlotCell): Promise<void>;
+  /** The warehouse ids the sandbox serves, in catalog order. */
+  warehouseIds(): number[];
+  /** Bookings WB (the sandbox) made, in-process or in the child. @returns sellerId → count */
+  wbBookings(): Promise<Map<string, number>>;
+  /** Every booking WB (the sandbox) made, in-process or in the child. */
+  wbBookingList(): Promise<Booking[]>;
   stop(): Promise<void>;
 }
 
@@ -147,7 +177,12 @@ export async function startResilienceStack(options: ResilienceStackOptions = {})
   const redisUrl = options.redisUrl ?? shared.url;
   const prefix = shared.prefix;
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "wbslots-resilience-"));
-  const sandbox = await startSandbox({ port: 0, ...options.sandbox });
+  if (options.sandboxProcess && options.sandbox) throw new Error("sandbox options need the in-process sandbox");
+  const { inProcess, child: sandboxChild, url: sandboxUrl } = options.sandboxProcess ? await startSandboxChild(logDir) : await startSandbox({ port: 0, ...options.sandbox }).then((s) => ({ inProcess: s, child: undefined, url: s.url }));
+  const inProcessSandbox = (): RunningSandbox => {
+    if (!inProcess) throw new Error("the WB sandbox runs as a child process here: use sandboxUrl / setSlot / wbBookings");
+    return inProcess;
+  };
   const token = `${100_000_000 + Math.floor(Math.random() * 800_000_000)}:${randomBytes(20).toString("base64url")}`;
   const telegram = await startFakeTelegram({ token });
   const port = await freePort();
@@ -157,10 +192,10 @@ export async function startResilienceStack(options: ResilienceStackOptions = {})
     REDIS_URL: redisUrl,
     QUEUE_PREFIX: prefix,
     ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-    WB_COMMON_API_URL: sandbox.url,
-    WB_SUPPLIES_API_URL: sandbox.url,
-    WB_SELLER_SUPPLY_URL: sandbox.url,
-    WB_SELLER_URL: sandbox.url,
+    WB_COMMON_API_URL: sandboxUrl,
+    WB_SUPPLIES_API_URL: sandboxUrl,
+    WB_SELLER_SUPPLY_URL: sandboxUrl,
+    WB_SELLER_URL: sandboxUrl,
     LOG_LEVEL: "info",
     ...options.env,
   };
@@ -195,15 +230,26 @@ export async function startResilienceStack(options: ResilienceStackOptions = {})
   const queues = createQueues(redis, prefix);
   const day = (days: number): string => addDays(moscowToday(new Date()), days);
   const admin = async <T>(route: string, body: unknown): Promise<T> => {
-    const res = await fetch(`${sandbox.url}/__sandbox/${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+    const res = await fetch(`${sandboxUrl}/__sandbox/${route}`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
     if (!res.ok) throw new Error(`sandbox ${route}: ${res.status} ${await res.text()}`);
     return (await res.json()) as T;
   };
-  const all = (): ManagedProcess[] => [bot, ...workers];
+  const bookingList = async (): Promise<Booking[]> => {
+    if (inProcess) return [...inProcess.state.bookings];
+    const res = await fetch(`${sandboxUrl}/__sandbox/bookings`);
+    if (!res.ok) throw new Error(`sandbox bookings: ${res.status}`);
+    return (await res.json()) as Booking[];
+  };
+  const all = (): ManagedProcess[] => [bot, ...workers, ...(sandboxChild ? [sandboxChild] : [])];
+  const catalogIds = inProcess ? [...inProcess.state.warehouses.keys()] : readCatalogIds();
 
   return {
     botUrl,
-    sandbox,
+    get sandbox() {
+      return inProcessSandbox();
+    },
+    sandboxUrl,
+    sandboxChild,
     telegram,
     updates: createUpdateBuilders(),
     env: botEnv,
@@ -263,18 +309,29 @@ export async function startResilienceStack(options: ResilienceStackOptions = {})
     },
     day,
     openSlot: (o) => {
-      sandbox.state.setCell(o.warehouseId ?? 507, o.date, o.boxTypeId ?? 2, o.coefficient ?? 0, true);
+      inProcessSandbox().state.setCell(o.warehouseId ?? 507, o.date, o.boxTypeId ?? 2, o.coefficient ?? 0, true);
     },
     closeSlot: (o) => {
-      sandbox.state.setCell(o.warehouseId ?? 507, o.date, o.boxTypeId ?? 2, -1, false);
+      inProcessSandbox().state.setCell(o.warehouseId ?? 507, o.date, o.boxTypeId ?? 2, -1, false);
     },
+    setSlot: async (o) => {
+      if (inProcess) {
+        inProcess.state.setCell(o.warehouseId ?? 507, o.date, o.boxTypeId ?? 2, o.coefficient ?? 0, true);
+        return;
+      }
+      await admin("slots", { warehouseId: o.warehouseId ?? 507, date: o.date, boxTypeId: o.boxTypeId ?? 2, coefficient: o.coefficient ?? 0, allowUnload: true });
+    },
+    warehouseIds: () => [...catalogIds],
+    wbBookings: async () => countBySeller(await bookingList()),
+    wbBookingList: bookingList,
     stop: async () => {
-      await Promise.all(all().map((p) => p.stop("SIGTERM", 10_000)));
+      await Promise.all([bot, ...workers].map((p) => p.stop("SIGTERM", 10_000)));
       await queues.close().catch(() => undefined);
       redis.disconnect();
       await repos.close();
       await telegram.close();
-      await sandbox.close();
+      if (inProcess) await inProcess.close();
+      await sandboxChild?.stop("SIGTERM", 10_000);
       await db.drop();
     },
   };
@@ -319,7 +376,36 @@ export async function until<T>(what: string, probe: () => Promise<T | null | und
  * @returns sellerId → count
  */
 export function wbBookingsBySeller(sandbox: RunningSandbox): Map<string, number> {
+  return countBySeller(sandbox.state.bookings);
+}
+
+function countBySeller(bookings: readonly Pick<Booking, "sellerId">[]): Map<string, number> {
   const counts = new Map<string, number>();
-  for (const b of sandbox.state.bookings) counts.set(b.sellerId, (counts.get(b.sellerId) ?? 0) + 1);
+  for (const b of bookings) counts.set(b.sellerId, (counts.get(b.sellerId) ?? 0) + 1);
   return counts;
+}
+
+/** The warehouse ids of the catalog the sandbox serves (its data file), in order. */
+function readCatalogIds(): number[] {
+  const file = path.join(repoRoot, "apps/wb-sandbox/src/data/warehouses.json");
+  return (JSON.parse(fs.readFileSync(file, "utf8")) as { id: number }[]).map((w) => w.id);
+}
+
+/**
+ * Starts the WB sandbox from its production entry point as a child process on
+ * a free loopback port (no random slot script, `warn` logs) and waits for its
+ * health route.
+ * @returns its URL and the managed child
+ */
+async function startSandboxChild(logDir: string): Promise<{ inProcess: undefined; child: ManagedProcess; url: string }> {
+  const port = await freePort();
+  const child = startTsProcess("wb-sandbox", "apps/wb-sandbox/src/main.ts", { WB_SANDBOX_PORT: String(port), WB_SANDBOX_HOST: "127.0.0.1", LOG_LEVEL: "warn" }, path.join(logDir, "wb-sandbox.log"));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttpStatus(`${url}/__sandbox/health`, 60_000);
+  } catch (error) {
+    await child.stop("SIGKILL");
+    throw new Error(`${String(error)}\n--- wb-sandbox output ---\n${child.output().slice(-4000)}`);
+  }
+  return { inProcess: undefined, child, url };
 }
