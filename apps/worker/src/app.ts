@@ -170,7 +170,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
         });
         workers.push(worker);
       }
-      const healEvery = options.selfHealEveryMs ?? 60_000;
+      const healEvery = options.selfHealEveryMs ?? 15_000;
       if (healEvery > 0) {
         healTimer = setInterval(() => void selfHeal(), healEvery);
         healTimer.unref();

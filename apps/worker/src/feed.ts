@@ -48,6 +48,8 @@ export type ReadFailure = "rate_limited" | "disabled" | "unauthorized" | "transi
  */
 export class SlotFeed {
   private readonly nextTry = new Map<string, number>();
+  /** Accounts this process is reading now (source|account). */
+  private readonly reading = new Set<string>();
   private readonly pacers = new Map<string, Pacer>();
   private closed = false;
 
@@ -130,13 +132,21 @@ export class SlotFeed {
     if (view && now - view.fetchedAt < periodMs) return view;
     const id = `${source}|${account}`;
     if ((this.nextTry.get(id) ?? 0) > now) return view;
+    // This process is already reading the account: never a second read beside it, even when
+    // the Redis gate is gone (FLUSHALL, a Redis restart) while the first one waits on WB.
+    if (this.reading.has(id)) return view;
     if (!(await this.store.tryGate(source, account, periodMs))) {
       // Someone else (maybe another process) is reading: look again shortly, from the local copy.
       this.nextTry.set(id, now + 200);
       return view;
     }
-    const fresh = await this.fetch(source, account, periodMs, seed);
-    return fresh.ok ? fresh.view : view;
+    this.reading.add(id);
+    try {
+      const fresh = await this.fetch(source, account, periodMs, seed);
+      return fresh.ok ? fresh.view : view;
+    } finally {
+      this.reading.delete(id);
+    }
   }
 
   /**

@@ -61,8 +61,12 @@ export const workerSchema = coreSchema.extend({
   WORKER_PREPARE_AHEAD: z.enum(["true", "false"]).default("false").transform((value) => value === "true"),
   /** Port for the worker's /metrics and /healthz (0 = off). */
   WORKER_METRICS_PORT: port.default(0),
-  /** How often a worker checks that the maintenance schedulers survived in Redis (ms; 0 = off). */
-  WORKER_SELF_HEAL_MS: z.coerce.number().int().min(0).default(60_000),
+  /**
+   * How often a worker checks that the maintenance schedulers survived in Redis
+   * (ms; 0 = off). One small read per check; 15 s keeps "every scheduler back
+   * within a minute" after a Redis loss with margin (the reconcile itself takes seconds).
+   */
+  WORKER_SELF_HEAL_MS: z.coerce.number().int().min(0).default(15_000),
 });
 
 /** The WB sandbox process. */
