@@ -24,7 +24,11 @@ export async function readSlots(wb: WbClients, cred: FetchCredential, now: numbe
 /** A pacer stops when no monitor tick asked for its account for this long. */
 const PACER_IDLE_MS = 5_000;
 /** How soon a pacer looks again when the snapshot is stale but it could not read. */
-const PACER_RETRY_MS = 100;
+const PACER_RETRY_MS = 25;
+/** The longest a pacer waits before looking again at a stale snapshot. */
+const PACER_MAX_RETRY_MS = 250;
+/** How long after the period's end the pacer tries (the gate's expiry is not exact to the ms). */
+const PACER_SLACK_MS = 3;
 
 /** The timer that keeps one account's snapshot read on time (see SlotFeed.keepPacing). */
 interface Pacer {
@@ -115,23 +119,36 @@ export class SlotFeed {
     let view: SnapshotView | null = null;
     try {
       // A source WB switched off is not read here: the probe (maintenance) tries it.
-      if (!(await this.flags.get(pacer.source, pacer.account))) view = await this.refresh(pacer.source, pacer.account, pacer.periodMs, pacer.seed);
+      if (!(await this.flags.get(pacer.source, pacer.account))) view = await this.refresh(pacer.source, pacer.account, pacer.periodMs, pacer.seed, true);
     } catch (error) {
       this.ctx.logger.warn({ err: error, source: pacer.source, account: pacer.account }, "paced snapshot read failed");
     }
     if (this.closed || this.pacers.get(id) !== pacer) return;
     const now = this.ctx.now();
     const due = view ? view.fetchedAt + pacer.periodMs : now + pacer.periodMs;
-    // Stale and not ours to read (another process is reading, WB said wait): look again soon.
-    this.schedule(id, pacer, due > now ? due : now + PACER_RETRY_MS);
+    if (due > now) {
+      // A few ms after the period ends: timers and Redis expiry are not exact to the ms.
+      this.schedule(id, pacer, due + PACER_SLACK_MS);
+      return;
+    }
+    // Stale and not ours to read (another process is reading, WB said wait): look again when
+    // the gate should open, between 25 and 250 ms from now (an in-flight gate is shortened when
+    // its read ends, so a long TTL is not waited out).
+    const gateLeft = await this.store.gateLeftMs(pacer.source, pacer.account).catch(() => 0);
+    if (this.closed || this.pacers.get(id) !== pacer) return;
+    this.schedule(id, pacer, now + Math.min(PACER_MAX_RETRY_MS, Math.max(PACER_RETRY_MS, gateLeft + PACER_SLACK_MS)));
   }
 
-  private async refresh(source: SlotSource, account: string, periodMs: number, seed: CredentialFacts): Promise<SnapshotView | null> {
+  /**
+   * @param paced the pacer asks: it is not held back by the ticks' back-off after a lost gate
+   *   (it retries on its own short timer), so a read starts within milliseconds of the period's end
+   */
+  private async refresh(source: SlotSource, account: string, periodMs: number, seed: CredentialFacts, paced = false): Promise<SnapshotView | null> {
     const view = await this.store.read(source, account);
     const now = this.ctx.now();
     if (view && now - view.fetchedAt < periodMs) return view;
     const id = `${source}|${account}`;
-    if ((this.nextTry.get(id) ?? 0) > now) return view;
+    if (!paced && (this.nextTry.get(id) ?? 0) > now) return view;
     // This process is already reading the account: never a second read beside it, even when
     // the Redis gate is gone (FLUSHALL, a Redis restart) while the first one waits on WB.
     if (this.reading.has(id)) return view;

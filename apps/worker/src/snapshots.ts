@@ -168,6 +168,11 @@ export class SnapshotStore {
     await this.deps.redis.set(this.deps.keys.fetchGate(source, account), "1", "PX", Math.max(1, Math.round(ms)));
   }
 
+  /** @returns how long the gate stays closed (ms; 0 when open) */
+  async gateLeftMs(source: SlotSource, account: string): Promise<number> {
+    return Math.max(0, await this.deps.redis.pttl(this.deps.keys.fetchGate(source, account)));
+  }
+
   /** Opens the gate at once (the reading credential was rejected: let a sibling try). */
   async openGate(source: SlotSource, account: string): Promise<void> {
     await this.deps.redis.del(this.deps.keys.fetchGate(source, account));
