@@ -18,7 +18,8 @@ export function createPrismaClient(options: CreatePrismaOptions): Db {
   const adapter = new PrismaPg({
     connectionString: options.databaseUrl,
     max: options.poolSize ?? 10,
-    connectionTimeoutMillis: 5_000,
+    // Generous: on a busy box a new backend can take seconds to start (fails fast enough for a 1 s job).
+    connectionTimeoutMillis: 10_000,
     idleTimeoutMillis: 30_000,
   });
   return new PrismaClient({ adapter });
