@@ -17,11 +17,7 @@ afterEach(async () => {
 describe("booking", () => {
   it("catches a matching slot: one WB booking, one CONFIRMED row, one catch, one success message", async () => {
     h = await startHarness();
-    const sellerId = await h.newSeller();
-    const userId = await h.newUser(2);
-    const key = await h.officialKey(userId, sellerId);
-    await h.portalSession(userId, sellerId);
-    const taskId = await h.task(userId, key.id);
+    const { sellerId, userId, taskId } = await h.sellerWithTask(2);
     const date = h.day(3);
     await h.openSlot({ date, coefficient: 0 });
     await h.app.start();
@@ -49,11 +45,7 @@ describe("booking", () => {
 
   it("captcha on plan/add: task NEEDS_ACTION and still watched, catch given back, one needs_action message, no booking", async () => {
     h = await startHarness();
-    const sellerId = await h.newSeller();
-    const userId = await h.newUser(2);
-    const key = await h.officialKey(userId, sellerId);
-    await h.portalSession(userId, sellerId);
-    const taskId = await h.task(userId, key.id);
+    const { userId, taskId } = await h.sellerWithTask(2);
     await h.openSlot({ date: h.day(2), coefficient: 1 });
     await h.admin("faults", { method: "plan/add", kind: "captcha" });
     await h.app.start();
@@ -99,11 +91,7 @@ describe("booking", () => {
 
   it("no catches left: the user's tasks pause and the trial-over offer is sent", async () => {
     h = await startHarness();
-    const sellerId = await h.newSeller();
-    const userId = await h.newUser(0);
-    const key = await h.officialKey(userId, sellerId);
-    await h.portalSession(userId, sellerId);
-    const taskId = await h.task(userId, key.id);
+    const { userId, taskId } = await h.sellerWithTask(0);
     await h.openSlot({ date: h.day(4), coefficient: 0 });
     await h.app.start();
     await waitFor("PAUSED", async () => (await h!.repos.tasks.get(taskId))?.status === "PAUSED");
@@ -118,11 +106,7 @@ describe("booking", () => {
 
   it("a prepared task books with ONE portal call after the slot opens (plan/add on the prepared preorder)", async () => {
     h = await startHarness();
-    const sellerId = await h.newSeller();
-    const userId = await h.newUser(2);
-    const key = await h.officialKey(userId, sellerId);
-    await h.portalSession(userId, sellerId);
-    const taskId = await h.task(userId, key.id);
+    const { sellerId, userId, taskId } = await h.sellerWithTask(2);
     expect(await prepareTask(h.context(), taskId)).toBe("prepared");
     const preorderId = (await h.repos.tasks.get(taskId))?.preparedPreorderId;
     expect(preorderId).toBeTruthy();
@@ -147,11 +131,7 @@ describe("booking", () => {
 
   it("a slot lost on the prepared preorder keeps it: the next slot is booked with plan/add only", async () => {
     h = await startHarness();
-    const sellerId = await h.newSeller();
-    const userId = await h.newUser(2);
-    const key = await h.officialKey(userId, sellerId);
-    await h.portalSession(userId, sellerId);
-    const taskId = await h.task(userId, key.id);
+    const { sellerId, userId, taskId } = await h.sellerWithTask(2);
     expect(await prepareTask(h.context(), taskId)).toBe("prepared");
     const preorderId = (await h.repos.tasks.get(taskId))?.preparedPreorderId;
     // A match for a cell that closed before plan/add arrived (someone else took it).
@@ -179,11 +159,7 @@ describe("booking", () => {
 
   it("crash after plan/add on a prepared preorder, before the DB write: the retry confirms exactly one booking and one charge", async () => {
     h = await startHarness();
-    const sellerId = await h.newSeller();
-    const userId = await h.newUser(2);
-    const key = await h.officialKey(userId, sellerId);
-    await h.portalSession(userId, sellerId);
-    const taskId = await h.task(userId, key.id);
+    const { userId, taskId } = await h.sellerWithTask(2);
     const ctx = h.context();
     expect(await prepareTask(ctx, taskId)).toBe("prepared");
     const task = await h.repos.tasks.get(taskId);
@@ -210,11 +186,7 @@ describe("booking", () => {
 
   it("WB rejects the prepared preorder: the catch is given back and the slot is booked the full way", async () => {
     h = await startHarness();
-    const sellerId = await h.newSeller();
-    const userId = await h.newUser(2);
-    const key = await h.officialKey(userId, sellerId);
-    await h.portalSession(userId, sellerId);
-    const taskId = await h.task(userId, key.id);
+    const { sellerId, userId, taskId } = await h.sellerWithTask(2);
     // A preorder WB does not know (deleted in the portal, or another account's).
     expect(await h.repos.tasks.setPrepared(taskId, { draftId: "gone", preorderId: "987654321" })).toBe(true);
     await h.openSlot({ date: h.day(3), coefficient: 0 });

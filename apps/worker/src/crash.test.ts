@@ -31,11 +31,7 @@ function startChild(harness: Harness): { child: ChildProcess; output: () => stri
 describe("crash safety", () => {
   it("SIGKILL in the middle of plan/add, then a new worker: exactly one WB booking, one CONFIRMED row, one catch", async () => {
     h = await startHarness();
-    const sellerId = await h.newSeller();
-    const userId = await h.newUser(2);
-    const key = await h.officialKey(userId, sellerId);
-    await h.portalSession(userId, sellerId);
-    const taskId = await h.task(userId, key.id);
+    const { userId, taskId } = await h.sellerWithTask(2);
     await h.openSlot({ date: h.day(3), coefficient: 0 });
     await h.admin("faults", { method: "plan/add", kind: "latency", value: 3000 });
 

@@ -36,6 +36,11 @@ export interface Harness {
   officialKey(userId: bigint, sellerId: string, name?: string): Promise<{ id: string; token: string }>;
   portalSession(userId: bigint, sellerId: string, name?: string): Promise<{ id: string }>;
   task(userId: bigint, credentialId: string, o?: { warehouseId?: number; boxTypeId?: BoxTypeId; maxCoefficient?: number; days?: [number, number]; goods?: boolean }): Promise<number>;
+  /**
+   * The usual start of a test: a seller, a user with `trial` free catches, an
+   * official key and a portal session of that seller, and one task on the key.
+   */
+  sellerWithTask(trial?: number): Promise<{ sellerId: string; userId: bigint; key: { id: string; token: string }; taskId: number }>;
   /** A Moscow date `days` from today (inside the sandbox's 14-day window). */
   day(days: number): string;
   openSlot(o: { warehouseId?: number; date: string; boxTypeId?: BoxTypeId; coefficient?: number }): Promise<void>;
@@ -117,7 +122,7 @@ export async function startHarness(options: WorkerAppOptions = {}): Promise<Harn
   };
   const day = (days: number): string => addDays(moscowToday(new Date()), days);
 
-  return {
+  const harness: Harness = {
     config,
     env,
     repos,
@@ -174,6 +179,14 @@ export async function startHarness(options: WorkerAppOptions = {}): Promise<Harn
       return (await (await fetch(`${sandbox.url}/__sandbox/bookings`)).json()) as { sellerId: string; warehouseId: number; date: string; preorderId: number; supplyId: number }[];
     },
     notifications,
+    async sellerWithTask(trial = 2) {
+      const sellerId = await harness.newSeller();
+      const userId = await harness.newUser(trial);
+      const key = await harness.officialKey(userId, sellerId);
+      await harness.portalSession(userId, sellerId);
+      const taskId = await harness.task(userId, key.id);
+      return { sellerId, userId, key, taskId };
+    },
     context: () => ({
       config,
       logger: silentLogger(),
@@ -208,4 +221,5 @@ export async function startHarness(options: WorkerAppOptions = {}): Promise<Harn
       await db.drop();
     },
   };
+  return harness;
 }

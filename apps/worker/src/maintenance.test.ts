@@ -55,11 +55,7 @@ describe("maintenance", () => {
 
   it("sweep-bookings resumes a PENDING booking a dead worker left behind", async () => {
     h = await startHarness({ reconcileOnStart: false });
-    const sellerId = await h.newSeller();
-    const userId = await h.newUser(2);
-    const key = await h.officialKey(userId, sellerId);
-    await h.portalSession(userId, sellerId);
-    const taskId = await h.task(userId, key.id);
+    const { userId, taskId } = await h.sellerWithTask(2);
     await removeMonitor(h.queues, taskId);
     const date = h.day(5);
     await h.openSlot({ date, coefficient: 0 });

@@ -16,11 +16,7 @@ async function count(harness: Harness, method: string): Promise<number> {
 describe("prepare ahead", () => {
   it("concurrent prepare jobs make one draft and one preorder and store them on the task", async () => {
     h = await startHarness();
-    const sellerId = await h.newSeller();
-    const userId = await h.newUser(2);
-    const key = await h.officialKey(userId, sellerId);
-    await h.portalSession(userId, sellerId);
-    const taskId = await h.task(userId, key.id);
+    const { taskId } = await h.sellerWithTask(2);
     const ctx = h.context();
 
     const outcomes = await Promise.all(Array.from({ length: 6 }, () => prepareTask(ctx, taskId)));
@@ -40,11 +36,7 @@ describe("prepare ahead", () => {
 
   it("ensurePrepared from many monitors (processes) prepares once through the book queue, then costs nothing", async () => {
     h = await startHarness();
-    const sellerId = await h.newSeller();
-    const userId = await h.newUser(2);
-    const key = await h.officialKey(userId, sellerId);
-    await h.portalSession(userId, sellerId);
-    const taskId = await h.task(userId, key.id);
+    const { taskId } = await h.sellerWithTask(2);
     const contexts = [h.context(), h.context(), h.context()];
     await h.app.start();
 
@@ -90,11 +82,7 @@ describe("prepare ahead", () => {
 
   it("WB write budget used up: the preparation steps aside (rate_limited, backed off), no preorder", async () => {
     h = await startHarness();
-    const sellerId = await h.newSeller();
-    const userId = await h.newUser(2);
-    const key = await h.officialKey(userId, sellerId);
-    await h.portalSession(userId, sellerId);
-    const taskId = await h.task(userId, key.id);
+    const { taskId } = await h.sellerWithTask(2);
     const ctx = h.context();
     const task = await h.repos.tasks.get(taskId);
     if (!task) throw new Error("no task");
