@@ -22,7 +22,7 @@ beforeAll(async () => {
   dropDb = db.drop;
   const redis = testRedis();
   stack = await startStack({ databaseUrl: db.url, redisUrl: redis.url, prefix: redis.prefix, workers: 2 });
-  repos = createRepositories({ databaseUrl: db.url, masterKey: parseMasterKey(stack.env.ENCRYPTION_KEY ?? "") });
+  repos = createRepositories({ databaseUrl: db.url, masterKey: parseMasterKey(stack.env.ENCRYPTION_KEY ?? ""), connectionTimeoutMs: 60_000 });
 }, 120_000);
 
 afterAll(async () => {

@@ -225,7 +225,8 @@ export async function startResilienceStack(options: ResilienceStackOptions = {})
   } catch (error) {
     throw new Error(`${String(error)}\n--- bot output ---\n${bot.output().slice(-4000)}`);
   }
-  const repos = createRepositories({ databaseUrl: db.url, masterKey: parseMasterKey(env.ENCRYPTION_KEY ?? "") });
+  // The observer waits patiently for a connection: the box is saturated by the processes under test on purpose.
+  const repos = createRepositories({ databaseUrl: db.url, masterKey: parseMasterKey(env.ENCRYPTION_KEY ?? ""), connectionTimeoutMs: 60_000 });
   const redis = createRedisConnection(redisUrl, "worker");
   const queues = createQueues(redis, prefix);
   const day = (days: number): string => addDays(moscowToday(new Date()), days);

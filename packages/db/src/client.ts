@@ -8,6 +8,12 @@ export interface CreatePrismaOptions {
   databaseUrl: string;
   /** Connection pool size of this process (default 10). */
   poolSize?: number;
+  /**
+   * How long to wait for a connection, new or from the pool (default 10 s).
+   * Test observers pass more: a connection they open on a box saturated by
+   * the processes under test is not what the test is about.
+   */
+  connectionTimeoutMs?: number;
 }
 
 /**
@@ -19,7 +25,7 @@ export function createPrismaClient(options: CreatePrismaOptions): Db {
     connectionString: options.databaseUrl,
     max: options.poolSize ?? 10,
     // Generous: on a busy box a new backend can take seconds to start (fails fast enough for a 1 s job).
-    connectionTimeoutMillis: 10_000,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
     idleTimeoutMillis: 30_000,
   });
   return new PrismaClient({ adapter });

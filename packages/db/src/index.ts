@@ -58,8 +58,12 @@ export interface Repositories {
  * All database access goes through these repositories.
  * @returns the repositories
  */
-export function createRepositories(deps: { databaseUrl: string; masterKey: MasterKey; poolSize?: number }): Repositories {
-  const prisma = createPrismaClient({ databaseUrl: deps.databaseUrl, ...(deps.poolSize ? { poolSize: deps.poolSize } : {}) });
+export function createRepositories(deps: { databaseUrl: string; masterKey: MasterKey; poolSize?: number; connectionTimeoutMs?: number }): Repositories {
+  const prisma = createPrismaClient({
+    databaseUrl: deps.databaseUrl,
+    ...(deps.poolSize ? { poolSize: deps.poolSize } : {}),
+    ...(deps.connectionTimeoutMs ? { connectionTimeoutMs: deps.connectionTimeoutMs } : {}),
+  });
   return {
     prisma,
     users: new UserRepository(prisma),
