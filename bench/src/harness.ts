@@ -418,6 +418,17 @@ export function counterSum(texts: readonly string[], name: string, match: Record
 
 // ---------------------------------------------------------------- pieces
 
+/**
+ * Profiling aid: with BENCH_SANDBOX_PROFILE_DIR set, the sandbox writes a V8 CPU profile of
+ * 10 s starting 12 s after its start (children/cpu-profiler.ts).
+ * @returns the extra environment of the sandbox child
+ */
+function sandboxProfileEnv(): Record<string, string> {
+  const dir = process.env.BENCH_SANDBOX_PROFILE_DIR;
+  if (!dir) return {};
+  return { NODE_OPTIONS: `--import tsx --import ${path.join(repoRoot, "bench/src/children/cpu-profiler.ts")}`, BENCH_PROFILE_DIR: dir, BENCH_PROFILE_START_MS: "12000", BENCH_PROFILE_MS: "10000" };
+}
+
 /** A WB sandbox running as a child process (its CPU is then not the bench's). */
 export interface SandboxProcess {
   readonly url: string;
@@ -433,7 +444,7 @@ export interface SandboxProcess {
  */
 export async function startSandboxProcess(logDir: string, tag: string): Promise<SandboxProcess> {
   const port = await freePort();
-  const child = startTsProcess(`wb-sandbox-${tag}`, "apps/wb-sandbox/src/main.ts", { WB_SANDBOX_PORT: String(port), WB_SANDBOX_HOST: "127.0.0.1", LOG_LEVEL: "warn" }, path.join(logDir, `wb-sandbox-${tag}.log`));
+  const child = startTsProcess(`wb-sandbox-${tag}`, "apps/wb-sandbox/src/main.ts", { WB_SANDBOX_PORT: String(port), WB_SANDBOX_HOST: "127.0.0.1", LOG_LEVEL: "warn", ...sandboxProfileEnv() }, path.join(logDir, `wb-sandbox-${tag}.log`));
   const stop = onCleanup(`wb-sandbox-${tag}`, () => child.stop());
   const url = `http://127.0.0.1:${port}`;
   try {

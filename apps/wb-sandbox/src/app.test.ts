@@ -169,6 +169,51 @@ describe("booking", () => {
   });
 });
 
+describe("portal report", () => {
+  type Row = { date: string; acceptanceType: number; coefficient: number; warehouseID: number; allowUnload: boolean };
+  const cellOf = async (session: { authorizev3: string; supplierId: string }, date: string): Promise<Row | undefined> => {
+    const ask = () => rpc("acceptanceCoefficientsReport", session, { dateFrom: `${date}T00:00:00Z`, dateTo: `${date}T00:00:00Z` });
+    let res = await ask();
+    // WB's limit on this method: wait as long as its 429 says, then ask again.
+    for (let i = 0; i < 3 && res.status === 429; i++) {
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(Number(res.headers.get("x-ratelimit-retry") ?? "1") * 1000) + 20));
+      res = await ask();
+    }
+    expect(res.status).toBe(200);
+    const body = res.body as { id: string; jsonrpc: string; result: { report: Row[] } };
+    expect(body).toMatchObject({ id: "json-rpc_1", jsonrpc: "2.0" });
+    expect(body.result.report.every((r) => r.date === `${date}T00:00:00Z`)).toBe(true);
+    // Boxes (boxTypeId 2) are acceptanceType 6 in the portal report.
+    return body.result.report.find((r) => r.warehouseID === 507 && r.acceptanceType === 6);
+  };
+
+  it("is the same for every seller and follows every cell change (open, repeat, booked, reset)", async () => {
+    const date = windowDates(Date.now())[4]!;
+    const [a, b] = await Promise.all([seller(), seller()].map(async (p) => admin<{ authorizev3: string; supplierId: string }>("sessions", { sellerId: (await p).sellerId })));
+    expect(await cellOf(a!, date)).toMatchObject({ coefficient: -1, allowUnload: false });
+    await admin("slots", { warehouseId: 507, date, boxTypeId: 2, coefficient: 3, allowUnload: true });
+    expect(await cellOf(a!, date)).toMatchObject({ coefficient: 3, allowUnload: true });
+    // The same answer again, and for another seller.
+    expect(await cellOf(a!, date)).toMatchObject({ coefficient: 3, allowUnload: true });
+    expect(await cellOf(b!, date)).toMatchObject({ coefficient: 3, allowUnload: true });
+    await admin("slots", { warehouseId: 507, date, boxTypeId: 2, coefficient: 1, allowUnload: true });
+    expect(await cellOf(b!, date)).toMatchObject({ coefficient: 1, allowUnload: true });
+    // Booked: the cell shows closed.
+    const draft = (await rpc("draft/create", a!, {})).body as { result: { draftID: string } };
+    await rpc("draft/UpdateDraftGoods", a!, { draftID: draft.result.draftID, barcodes: [{ barcode: "2000000000011", quantity: 1 }] });
+    const created = (await rpc("supply/create", a!, { draftID: draft.result.draftID, warehouseId: 507, boxTypeID: 2, transitWarehouseId: null, isBoxOnPallet: false })).body as { result: { ids: [{ Id: number }] } };
+    const booked = (await rpc("plan/add", a!, { preOrderId: created.result.ids[0].Id, deliveryDate: `${date}T00:00:00Z`, warehouseId: 507 })).body as { result?: unknown };
+    expect(booked.result).toBeDefined();
+    expect(await cellOf(b!, date)).toMatchObject({ allowUnload: false });
+    // Reset: every cell closed again.
+    await admin("slots", { warehouseId: 507, date, boxTypeId: 2, coefficient: 2, allowUnload: true });
+    expect(await cellOf(b!, date)).toMatchObject({ coefficient: 2, allowUnload: true });
+    await call("POST", "/__sandbox/reset");
+    const c = await admin<{ authorizev3: string; supplierId: string }>("sessions", { sellerId: (await seller()).sellerId });
+    expect(await cellOf(c, date)).toMatchObject({ coefficient: -1, allowUnload: false });
+  });
+});
+
 describe("redistribution", () => {
   it("quotas, stock, order consumes both and fails on insufficient quota", async () => {
     const { sellerId } = await seller();

@@ -187,7 +187,9 @@ export class SandboxState {
   readonly sellers = new Map<string, Seller>();
   readonly tokens = new Map<string, TokenRecord>();
   readonly sessions = new Map<string, SessionRecord>();
-  readonly cells = new Map<string, Cell>();
+  /** Mutated only by {@link setCell}, {@link book} and {@link reset}: they bump {@link cellsVersion}. */
+  private readonly cellMap = new Map<string, Cell>();
+  private cellGeneration = 0;
   readonly drafts = new Map<string, Draft>();
   readonly preorders = new Map<number, Preorder>();
   /** cell key → preorderId that booked it. */
@@ -207,13 +209,24 @@ export class SandboxState {
 
   /** Back to the initial state: everything cleared, every cell closed. */
   reset(): void {
-    for (const m of [this.sellers, this.tokens, this.sessions, this.cells, this.drafts, this.preorders, this.bookedCells, this.quotas, this.stock, this.faults]) {
+    this.cellGeneration += 1;
+    for (const m of [this.sellers, this.tokens, this.sessions, this.cellMap, this.drafts, this.preorders, this.bookedCells, this.quotas, this.stock, this.faults]) {
       m.clear();
     }
     this.bookings.length = 0;
     this.transfers.length = 0;
     this.requests.length = 0;
     this.buckets.clear();
+  }
+
+  /** Every cell ever set, by {@link SandboxState.cellKey}. */
+  get cells(): ReadonlyMap<string, Cell> {
+    return this.cellMap;
+  }
+
+  /** Changes whenever any cell changes: answers built from cells can be reused while it stays. */
+  get cellsVersion(): number {
+    return this.cellGeneration;
   }
 
   /** Key of a cell. */
@@ -223,7 +236,7 @@ export class SandboxState {
 
   /** The current cell (closed when never set). */
   cell(warehouseId: number, date: string, boxTypeId: number): Cell {
-    return this.cells.get(SandboxState.cellKey(warehouseId, date, boxTypeId)) ?? { coefficient: -1, allowUnload: false, openedAt: null };
+    return this.cellMap.get(SandboxState.cellKey(warehouseId, date, boxTypeId)) ?? { coefficient: -1, allowUnload: false, openedAt: null };
   }
 
   /**
@@ -236,7 +249,8 @@ export class SandboxState {
     const open = isOpen({ coefficient, allowUnload });
     const openedAt = open ? (isOpen(prev) && prev.openedAt !== null ? prev.openedAt : this.now()) : null;
     const next: Cell = { coefficient, allowUnload, openedAt };
-    this.cells.set(key, next);
+    this.cellMap.set(key, next);
+    this.cellGeneration += 1;
     if (open) this.bookedCells.delete(key);
     return next;
   }
@@ -325,7 +339,8 @@ export class SandboxState {
     preorder.updatedAt = this.now();
     this.bookedCells.set(key, preorderId);
     // Capacity of a sandbox cell is one supply: it shows as closed afterwards.
-    this.cells.set(key, { coefficient: cell.coefficient, allowUnload: false, openedAt: null });
+    this.cellMap.set(key, { coefficient: cell.coefficient, allowUnload: false, openedAt: null });
+    this.cellGeneration += 1;
     this.bookings.push({
       at: new Date(this.now()).toISOString(),
       sellerId,
