@@ -419,12 +419,13 @@ export function counterSum(texts: readonly string[], name: string, match: Record
 // ---------------------------------------------------------------- pieces
 
 /**
- * Profiling aid: with BENCH_SANDBOX_PROFILE_DIR set, the sandbox writes a V8 CPU profile of
- * 10 s starting 12 s after its start (children/cpu-profiler.ts).
- * @returns the extra environment of the sandbox child
+ * Profiling aid: with the environment variable `dirVariable` set (BENCH_SANDBOX_PROFILE_DIR,
+ * BENCH_BASELINE_PROFILE_DIR), that child writes a V8 CPU profile of 10 s starting 12 s after
+ * its start into that directory (children/cpu-profiler.ts; TypeScript children only, not `--built`).
+ * @returns the extra environment of the child
  */
-function sandboxProfileEnv(): Record<string, string> {
-  const dir = process.env.BENCH_SANDBOX_PROFILE_DIR;
+export function profileEnv(dirVariable: string): Record<string, string> {
+  const dir = process.env[dirVariable];
   if (!dir) return {};
   return { NODE_OPTIONS: `--import tsx --import ${path.join(repoRoot, "bench/src/children/cpu-profiler.ts")}`, BENCH_PROFILE_DIR: dir, BENCH_PROFILE_START_MS: "12000", BENCH_PROFILE_MS: "10000" };
 }
@@ -444,7 +445,7 @@ export interface SandboxProcess {
  */
 export async function startSandboxProcess(logDir: string, tag: string): Promise<SandboxProcess> {
   const port = await freePort();
-  const child = startTsProcess(`wb-sandbox-${tag}`, "apps/wb-sandbox/src/main.ts", { WB_SANDBOX_PORT: String(port), WB_SANDBOX_HOST: "127.0.0.1", LOG_LEVEL: "warn", ...sandboxProfileEnv() }, path.join(logDir, `wb-sandbox-${tag}.log`));
+  const child = startTsProcess(`wb-sandbox-${tag}`, "apps/wb-sandbox/src/main.ts", { WB_SANDBOX_PORT: String(port), WB_SANDBOX_HOST: "127.0.0.1", LOG_LEVEL: "warn", ...profileEnv("BENCH_SANDBOX_PROFILE_DIR") }, path.join(logDir, `wb-sandbox-${tag}.log`));
   const stop = onCleanup(`wb-sandbox-${tag}`, () => child.stop());
   const url = `http://127.0.0.1:${port}`;
   try {
@@ -477,6 +478,8 @@ export interface BenchRedis {
   readonly client: Redis;
   /** @returns `used_memory` in bytes */
   usedMemory(): Promise<number>;
+  /** @returns calls per command since the server started (`INFO commandstats`; Lua's own calls included) */
+  commandCalls(): Promise<Map<string, number>>;
   stop(): Promise<void>;
 }
 
@@ -498,6 +501,12 @@ export async function startBenchRedis(tag: string): Promise<BenchRedis> {
     usedMemory: async () => {
       const info = await client.info("memory");
       return Number(/used_memory:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+    },
+    commandCalls: async () => {
+      const info = await client.info("commandstats");
+      const calls = new Map<string, number>();
+      for (const match of info.matchAll(/^cmdstat_([^:]+):calls=(\d+)/gm)) calls.set(match[1] ?? "", Number(match[2]));
+      return calls;
     },
     stop,
   };

@@ -10,6 +10,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { Redis } from "ioredis";
 import { repoRoot, startEmbeddedPostgres } from "@wbslots/testkit";
 import { cleanupAll, log, makeLogDir, onCleanup, parseProm, scrape, sleep, type BenchOptions } from "./harness";
 import { startOurs } from "./scenarios/capacity";
@@ -54,6 +55,11 @@ try {
     const pick = texts.flatMap((text) => parseProm(text)).filter((s) => /^(worker_monitor_checks_total|worker_snapshot_fetches_total|wb_reads_total|worker_monitor_lag_seconds_count|worker_monitor_lag_seconds_sum|wb_request_duration_seconds_count|wb_request_duration_seconds_sum|worker_queue_depth|nodejs_eventloop_lag_p99_seconds|process_cpu_seconds_total)$/.test(s.name));
     log(pick.map((s) => `${s.name}${JSON.stringify(s.labels)}=${s.value}`).join("\n  "));
   }
+  // Redis commands per monitor check: what a check costs on the wire, beside BullMQ's own.
+  const inspect = new Redis(side.redis.url);
+  const stats = await inspect.info("commandstats");
+  inspect.disconnect();
+  log(`redis commandstats after ${seconds} s:\n  ${stats.split("\n").filter((l) => l.startsWith("cmdstat_")).sort((a, b) => Number(/calls=(\d+)/.exec(b)?.[1]) - Number(/calls=(\d+)/.exec(a)?.[1])).slice(0, 25).join("\n  ")}`);
   await side.stop();
 } finally {
   await cleanupAll();

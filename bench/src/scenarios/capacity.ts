@@ -49,6 +49,7 @@ import {
   type BenchRedis,
   type Figure,
   type ScenarioResult,
+  profileEnv,
 } from "../harness";
 
 /** What one ladder step measured. */
@@ -67,6 +68,9 @@ export interface StepResult {
   /** RSS of each worker process, MB. */
   readonly workerRssMb: number[];
   readonly redisUsedMb: number;
+  /** Redis commands per job in the window (Lua scripts' inner calls included), and `evalsha` (BullMQ scripts) alone. */
+  readonly redisCallsPerJob: number;
+  readonly redisScriptsPerJob: number;
 }
 
 /** A running side (ours or the baseline) that can grow to N tasks and be measured. */
@@ -87,10 +91,12 @@ async function measure(side: Side, tasks: number, setupS: number, options: Bench
   await sleep(options.warmup * 1000);
   const meter = new CpuMeter(side.pids);
   const before = await scrape(side.metricsUrls);
+  const callsBefore = await side.redis.commandCalls();
   meter.start();
   const t0 = performance.now();
   await sleep(options.duration * 1000);
   const after = await scrape(side.metricsUrls);
+  const callsAfter = await side.redis.commandCalls();
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = meter.stop();
   const lag = histoDelta(histogramOf(after, LAG), histogramOf(before, LAG));
@@ -111,8 +117,11 @@ async function measure(side: Side, tasks: number, setupS: number, options: Bench
     cpu: { ...cpu, workersTotal: round(workersCpu, 1) },
     workerRssMb: side.workerPids.map((pid) => round(rssBytes(pid) / 2 ** 20, 0)),
     redisUsedMb: round((await side.redis.usedMemory()) / 2 ** 20, 1),
+    // The two commandstats reads themselves (INFO) are not counted.
+    redisCallsPerJob: round(jobs > 0 ? ([...callsAfter].reduce((a, [name, n]) => a + (name === "info" ? 0 : n - (callsBefore.get(name) ?? 0)), 0)) / jobs : 0, 1),
+    redisScriptsPerJob: round(jobs > 0 ? ((callsAfter.get("evalsha") ?? 0) - (callsBefore.get("evalsha") ?? 0)) / jobs : 0, 2),
   };
-  log(`${side.name} @${tasks}: ${result.jobsPerS} jobs/s, lag p50 ${result.lagP50Ms} ms p99 ${result.lagP99Ms} ms (≤250 ms: ${(share * 100).toFixed(2)} %), cpu ${JSON.stringify(result.cpu)}, rss ${result.workerRssMb.join("/")} MB, redis ${result.redisUsedMb} MB → ${result.held ? "held" : "NOT held"}`);
+  log(`${side.name} @${tasks}: ${result.jobsPerS} jobs/s, lag p50 ${result.lagP50Ms} ms p99 ${result.lagP99Ms} ms (≤250 ms: ${(share * 100).toFixed(2)} %), cpu ${JSON.stringify(result.cpu)}, rss ${result.workerRssMb.join("/")} MB, redis ${result.redisUsedMb} MB, redis calls/job ${result.redisCallsPerJob} (scripts ${result.redisScriptsPerJob}) → ${result.held ? "held" : "NOT held"}`);
   return result;
 }
 
@@ -187,7 +196,7 @@ async function startBaseline(options: BenchOptions, tag: string, mode: BaselineM
     const child = startBenchChild(
       "baseline-worker",
       name,
-      { REDIS_URL: redis.url, QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: String(options.concurrency), BASELINE_PORT: String(port) },
+      { REDIS_URL: redis.url, QUEUE_PREFIX: prefix, WORKER_CONCURRENCY: String(options.concurrency), BASELINE_PORT: String(port), ...profileEnv("BENCH_BASELINE_PROFILE_DIR") },
       path.join(options.logDir, `${name}.log`),
       options.built,
     );

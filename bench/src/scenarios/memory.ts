@@ -29,7 +29,7 @@ export async function runMemory(pg: PostgresServer, options: BenchOptions): Prom
         const rss = side.workerPids.map((pid) => round(rssBytes(pid) / 2 ** 20, 0));
         const redisUsedMb = round((await side.redis.usedMemory()) / 2 ** 20, 1);
         log(`memory @${n}: worker RSS ${rss.join("/")} MB, redis ${redisUsedMb} MB`);
-        steps.push({ tasks: n, setupS: 0, jobsPerS: Number.NaN, lagP50Ms: Number.NaN, lagP99Ms: Number.NaN, shareUnder250: Number.NaN, held: false, cpu: {}, workerRssMb: rss, redisUsedMb });
+        steps.push({ tasks: n, setupS: 0, jobsPerS: Number.NaN, lagP50Ms: Number.NaN, lagP99Ms: Number.NaN, shareUnder250: Number.NaN, held: false, cpu: {}, workerRssMb: rss, redisUsedMb, redisCallsPerJob: Number.NaN, redisScriptsPerJob: Number.NaN });
       }
     } finally {
       await side.stop();

@@ -85,6 +85,33 @@ export interface WbCall<S extends z.ZodType> {
   /** JSON-RPC: unwrap `result` / map `error`. */
   readonly rpc?: boolean;
   readonly timeoutMs?: number;
+  /**
+   * Decode a successful body as latin1 instead of UTF-8: for big answers whose
+   * non-ASCII text the caller does not need or repairs itself with
+   * {@link utf8FromLatin1}. JSON's syntax is ASCII, so the parse is the same;
+   * a one-byte string is made ~3x faster and takes half the memory of the
+   * two-byte string Cyrillic UTF-8 turns into (a 2.4 MB portal report: 24 → 13 ms
+   * to decode, parse and check). String values then hold their UTF-8 bytes one
+   * per char. Error answers (status, JSON-RPC error) are always read as UTF-8.
+   * A value written with `\u` escapes above U+00FF (`\u0410`) comes back as
+   * real text and is left alone; escapes of U+0080–U+00FF cannot be told from
+   * bytes, so a call whose answer needs those must not use this.
+   */
+  readonly latin1Body?: boolean;
+}
+
+const BYTE_ABOVE_ASCII = /[\u0080-\u00ff]/;
+const ABOVE_BYTE = /[^\u0000-\u00ff]/;
+
+/**
+ * Repairs a string decoded by a `latin1Body` call: its chars are the UTF-8
+ * bytes of the real text. ASCII strings, and strings that already hold chars
+ * above U+00FF (written as `\u` escapes), come back as they are.
+ * @returns the text as WB sent it
+ */
+export function utf8FromLatin1(value: string): string {
+  if (!BYTE_ABOVE_ASCII.test(value) || ABOVE_BYTE.test(value)) return value;
+  return Buffer.from(value, "latin1").toString("utf8");
 }
 
 /** Portal JSON-RPC error codes (sandbox-documented; see README). */
@@ -176,6 +203,7 @@ export class WbHttp {
         ...(call.searchParams ? { searchParams: call.searchParams } : {}),
         ...(call.json === undefined ? {} : { json: call.json }),
         timeout: { request: timeout },
+        ...(call.latin1Body ? { encoding: "latin1" as const } : {}),
       });
     } catch (error) {
       const durationMs = Math.round(performance.now() - started);
@@ -185,7 +213,9 @@ export class WbHttp {
       throw new WbServerError(`${call.method}: network error ${code}`, 0, { method: call.method, cause: scrubSecrets(String((error as Error).message)) });
     }
     const durationMs = Math.round(performance.now() - started);
-    const text = response.body;
+    const status = response.statusCode;
+    // A latin1 body is for the answer the caller asked for; an error is read as WB wrote it.
+    const text = call.latin1Body && (status < 200 || status >= 300) ? response.rawBody.toString("utf8") : response.body;
     let json: unknown;
     let parsedJson = false;
     try {
@@ -199,7 +229,6 @@ export class WbHttp {
     const requestId = bodyRequestId ?? (typeof headerRequestId === "string" ? headerRequestId : undefined);
     this.observe(call, response.statusCode, durationMs, requestId);
     const meta = { method: call.method, ...(requestId ? { requestId } : {}) };
-    const status = response.statusCode;
     const detail = parsedJson && json && typeof json === "object" && typeof (json as { detail?: unknown }).detail === "string" ? scrubSecrets((json as { detail: string }).detail) : "";
 
     if (status === 401 || status === 403) throw new WbUnauthorized(`${call.method}: WB rejected the credential (${status}${detail ? `: ${detail}` : ""})`, status, meta);
@@ -216,7 +245,10 @@ export class WbHttp {
     let payload: unknown = json;
     let prefix = "";
     if (call.rpc) {
-      const envelope = json as { result?: unknown; error?: unknown } | null;
+      let envelope = json as { result?: unknown; error?: unknown } | null;
+      if (call.latin1Body && envelope && typeof envelope === "object" && envelope.error !== undefined && envelope.error !== null) {
+        envelope = JSON.parse(response.rawBody.toString("utf8")) as { result?: unknown; error?: unknown };
+      }
       if (envelope && typeof envelope === "object" && envelope.error !== undefined && envelope.error !== null) {
         const rpcError = rpcErrorSchema.safeParse(envelope.error);
         if (!rpcError.success) throw new WbBadResponse(`${call.method}: malformed JSON-RPC error`, "error", meta);

@@ -3,7 +3,7 @@
  * and its offer cl. 9.9.6 restricts portal integrations: opt-in per user).
  */
 import type { z } from "zod";
-import type { WbHttp } from "./http";
+import { utf8FromLatin1, type WbHttp } from "./http";
 import { PORTAL_LIMITS, type PortalMethod } from "./limits";
 import {
   anyResultSchema,
@@ -87,7 +87,7 @@ export interface PortalClient {
  */
 export function createPortalClient(http: WbHttp, urls: PortalUrls): PortalClient {
   let seq = 0;
-  const call = <S extends z.ZodType>(cred: PortalCredential, method: PortalMethod, params: unknown, schema: S, kind: "read" | "write", opts?: CallOptions): Promise<z.infer<S>> =>
+  const call = <S extends z.ZodType>(cred: PortalCredential, method: PortalMethod, params: unknown, schema: S, kind: "read" | "write", opts?: CallOptions, latin1Body = false): Promise<z.infer<S>> =>
     http.execute({
       credentialId: cred.credentialId,
       baseUrl: method === "auth/token" ? urls.seller : urls.sellerSupply,
@@ -102,10 +102,25 @@ export function createPortalClient(http: WbHttp, urls: PortalUrls): PortalClient
       kind,
       rpc: true,
       ...(opts?.timeoutMs === undefined ? {} : { timeoutMs: opts.timeoutMs }),
+      ...(latin1Body ? { latin1Body } : {}),
     });
 
   return {
-    acceptanceCoefficientsReport: (cred, range, opts) => call(cred, "acceptanceCoefficientsReport", range, portalReportSchema, "read", opts),
+    acceptanceCoefficientsReport: async (cred, range, opts) => {
+      // ~7,000 rows read every second or so per account: decoded as latin1 (see WbCall.latin1Body);
+      // the only non-ASCII text we keep, the warehouse names, repaired once per distinct name.
+      const answer = await call(cred, "acceptanceCoefficientsReport", range, portalReportSchema, "read", opts, true);
+      const names = new Map<string, string>();
+      for (const row of answer.report) {
+        let name = names.get(row.warehouseName);
+        if (name === undefined) {
+          name = utf8FromLatin1(row.warehouseName);
+          names.set(row.warehouseName, name);
+        }
+        row.warehouseName = name;
+      }
+      return answer;
+    },
     getWarehouses: async (cred, opts) => (await call(cred, "getWarehouseFilterItems", {}, portalWarehousesSchema, "read", opts)).items,
     createDraft: async (cred, opts) => (await call(cred, "draft/create", {}, draftCreateSchema, "write", opts)).draftID,
     updateDraftGoods: async (cred, draftId, goods, opts) => {
