@@ -8,6 +8,7 @@
  * GET /__sandbox/bookings.
  */
 import type { PostgresServer } from "@wbslots/testkit";
+import { PORTAL_LIMITS } from "@wbslots/wb";
 import {
   catalog,
   coreEnv,
@@ -36,6 +37,7 @@ import {
 
 interface SandboxBooking {
   readonly at: string;
+  readonly sellerId: string;
   readonly warehouseId: number;
   readonly date: string;
   readonly slotOpenedAt: string | null;
@@ -71,6 +73,15 @@ export interface CatchRun {
   readonly preparedAtStart: number | null;
   /** Opened cells whose task was prepared at the moment the cell opened. */
   readonly openedPrepared: number | null;
+  /**
+   * Latencies of the slots within WB's write burst: the first `burst` opened per
+   * account in the run (`plan/add` and the other portal writes allow 5, then 1
+   * per 6 s). A later one may wait for WB's budget, which no client can shorten.
+   */
+  readonly withinBurst: Summary;
+  readonly burst: number;
+  /** Most slots one account got in the run. */
+  readonly maxPerAccount: number;
   readonly setupS: number;
 }
 
@@ -152,6 +163,17 @@ async function runOnce(pg: PostgresServer, options: BenchOptions, n: number): Pr
       }
       const latenciesS = bookings.filter((b) => b.slotOpenedAt).map((b) => (Date.parse(b.at) - Date.parse(b.slotOpenedAt ?? b.at)) / 1000);
       const latency = summarize(latenciesS);
+      const burst = PORTAL_LIMITS["plan/add"].burst;
+      const perAccount = new Map<string, number>();
+      const withinBurstS: number[] = [];
+      for (const b of [...bookings].sort((x, y) => Date.parse(x.slotOpenedAt ?? x.at) - Date.parse(y.slotOpenedAt ?? y.at))) {
+        if (!b.slotOpenedAt) continue;
+        const rank = (perAccount.get(b.sellerId) ?? 0) + 1;
+        perAccount.set(b.sellerId, rank);
+        if (rank <= burst) withinBurstS.push((Date.parse(b.at) - Date.parse(b.slotOpenedAt)) / 1000);
+      }
+      const withinBurst = summarize(withinBurstS);
+      const maxPerAccount = Math.max(0, ...perAccount.values());
       const requests = await sandbox.admin<RequestEntry[]>("GET", `/__sandbox/requests?since=${encodeURIComponent(since)}`);
       const reads = requests.filter((r) => r.method === "acceptanceCoefficientsReport" && r.status === 200);
       const readWaits: number[] = [];
@@ -170,7 +192,7 @@ async function runOnce(pg: PostgresServer, options: BenchOptions, n: number): Pr
       const bookP99 = round(histoQuantile(bookHisto, 0.99), 2);
       log(`catch @${n}: ${bookings.length}/${opened} booked, p50 ${round(latency.p50)} s p95 ${round(latency.p95)} s p99 ${round(latency.p99)} s max ${round(latency.max)} s`);
       log(`catch @${n}: worker-side seen→confirmed p50 ${bookP50} s p99 ${bookP99} s (bucketed); open→first portal read of the account p50 ${round(openToRead.p50)} s max ${round(openToRead.max)} s (n ${openToRead.n})`);
-      return { tasks: n, credentials: accounts.length, opened, booked: bookings.length, latency, seenToConfirmedP50S: bookP50, seenToConfirmedP99S: bookP99, openToRead, preparedAtStart, openedPrepared, latenciesS: latenciesS.map((v) => round(v)), setupS: round(setupS, 1) };
+      return { tasks: n, credentials: accounts.length, opened, booked: bookings.length, latency, seenToConfirmedP50S: bookP50, seenToConfirmedP99S: bookP99, openToRead, preparedAtStart, openedPrepared, withinBurst, burst, maxPerAccount, latenciesS: latenciesS.map((v) => round(v)), setupS: round(setupS, 1) };
     } finally {
       for (const w of workers) await w.stop();
     }
@@ -194,7 +216,7 @@ export async function runCatch(pg: PostgresServer, options: BenchOptions): Promi
     const l = run.latency;
     figures.push({
       scenario: "catch",
-      figure: `p50 / p95 / p99 / max @${run.tasks} tasks, ${run.credentials} accts (${run.booked}/${run.opened} booked; prepared ${run.openedPrepared ?? "—"}/${run.opened} opened, ${run.preparedAtStart ?? "—"}/${run.tasks} at start; open→next report read p50 ${round(run.openToRead.p50, 2)} / max ${round(run.openToRead.max, 2)} s; worker seen→confirmed p50 ${run.seenToConfirmedP50S} / p99 ${run.seenToConfirmedP99S} s)`,
+      figure: `p50 / p95 / p99 / max @${run.tasks} tasks, ${run.credentials} accts (${run.booked}/${run.opened} booked; prepared ${run.openedPrepared ?? "—"}/${run.opened} opened, ${run.preparedAtStart ?? "—"}/${run.tasks} at start; open→next report read p50 ${round(run.openToRead.p50, 2)} / max ${round(run.openToRead.max, 2)} s; worker seen→confirmed p50 ${run.seenToConfirmedP50S} / p99 ${run.seenToConfirmedP99S} s; up to ${run.maxPerAccount} slots per account — the first ${run.burst} of each (WB's write burst): p50 ${round(run.withinBurst.p50, 2)} / p99 ${round(run.withinBurst.p99, 2)} s, n ${run.withinBurst.n})`,
       ours: `${round(l.p50, 2)} / ${round(l.p95, 2)} / ${round(l.p99, 2)} / ${round(l.max, 2)}`,
       unit: "s",
       goal: at1000 ? "p50 ≤ 0.8, p99 ≤ 1.5" : "",
