@@ -23,6 +23,7 @@ import {
   startRedis,
   startTsProcess,
   waitForHttpStatus,
+  type CoreEnv,
   type ManagedProcess,
   type PostgresServer,
   type RedisServer,
@@ -509,29 +510,6 @@ export async function startBenchRedis(tag: string): Promise<BenchRedis> {
       return calls;
     },
     stop,
-  };
-}
-
-/** The core environment every product process of one stack shares. */
-export interface CoreEnv extends Record<string, string> {
-  DATABASE_URL: string;
-  REDIS_URL: string;
-  QUEUE_PREFIX: string;
-  ENCRYPTION_KEY: string;
-}
-
-/** Makes the core env for a database, a Redis and a sandbox. @returns the env */
-export function coreEnv(databaseUrl: string, redisUrl: string, sandboxUrl: string, prefix: string): CoreEnv {
-  return {
-    DATABASE_URL: databaseUrl,
-    REDIS_URL: redisUrl,
-    QUEUE_PREFIX: prefix,
-    ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-    WB_COMMON_API_URL: sandboxUrl,
-    WB_SUPPLIES_API_URL: sandboxUrl,
-    WB_SELLER_SUPPLY_URL: sandboxUrl,
-    WB_SELLER_URL: sandboxUrl,
-    LOG_LEVEL: "warn",
   };
 }
 

@@ -7,7 +7,6 @@
  * point, so its CPU is not the test driver's) and the recording fake Bot API. Seeds users, credentials and tasks straight through
  * the repositories (the journey suite already proves the conversations).
  */
-import { randomBytes } from "node:crypto";
 import { spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -17,11 +16,14 @@ import { createRepositories, type Repositories } from "@wbslots/db";
 import { addDays, moscowToday, type BoxTypeId } from "@wbslots/domain";
 import { createQueues, createRedisConnection, upsertMonitor, type Queues } from "@wbslots/queues";
 import {
+  coreEnv,
   createUpdateBuilders,
   freePort,
   redisServerBinary,
   repoRoot,
+  randomBotToken,
   startFakeTelegram,
+  startProduct,
   startTsProcess,
   waitForHttpStatus,
   waitForRedis,
@@ -183,48 +185,22 @@ export async function startResilienceStack(options: ResilienceStackOptions = {})
     if (!inProcess) throw new Error("the WB sandbox runs as a child process here: use sandboxUrl / setSlot / wbBookings");
     return inProcess;
   };
-  const token = `${100_000_000 + Math.floor(Math.random() * 800_000_000)}:${randomBytes(20).toString("base64url")}`;
+  const token = randomBotToken();
   const telegram = await startFakeTelegram({ token });
-  const port = await freePort();
-  const webhookSecret = randomBytes(16).toString("hex");
-  const env: Record<string, string> = {
-    DATABASE_URL: db.url,
-    REDIS_URL: redisUrl,
-    QUEUE_PREFIX: prefix,
-    ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-    WB_COMMON_API_URL: sandboxUrl,
-    WB_SUPPLIES_API_URL: sandboxUrl,
-    WB_SELLER_SUPPLY_URL: sandboxUrl,
-    WB_SELLER_URL: sandboxUrl,
-    LOG_LEVEL: "info",
-    ...options.env,
-  };
-  const botEnv = {
-    ...env,
-    TELEGRAM_BOT_TOKEN: token,
-    TELEGRAM_API_ROOT: telegram.apiRoot,
-    TELEGRAM_WEBHOOK_SECRET: webhookSecret,
-    HOST: "127.0.0.1",
-    PORT: String(port),
-    ADMIN_USER: "admin",
-    ADMIN_PASSWORD: randomBytes(12).toString("hex"),
-  };
-  const bot = startTsProcess("bot", "apps/bot/src/main.ts", botEnv, path.join(logDir, "bot.log"));
-  const workers: ManagedProcess[] = [];
-  let workerCount = 0;
-  const startWorker = async (): Promise<ManagedProcess> => {
-    workerCount += 1;
-    const worker = startTsProcess(`worker-${workerCount}`, "apps/worker/src/main.ts", { ...env, WORKER_CONCURRENCY: "20", ...options.workerEnv }, path.join(logDir, `worker-${workerCount}.log`));
-    workers.push(worker);
-    return worker;
-  };
-  for (let i = 0; i < (options.workers ?? 2); i += 1) await startWorker();
-  const botUrl = `http://127.0.0.1:${port}`;
-  try {
-    await waitForHttpStatus(`${botUrl}/readyz`, 60_000);
-  } catch (error) {
-    throw new Error(`${String(error)}\n--- bot output ---\n${bot.output().slice(-4000)}`);
-  }
+  const env: Record<string, string> = { ...coreEnv({ databaseUrl: db.url, redisUrl, prefix, sandboxUrl }), ...options.env };
+  const product = await startProduct({
+    env,
+    telegram: { token, apiRoot: telegram.apiRoot },
+    logDir,
+    workers: options.workers ?? 2,
+    ...(options.workerEnv ? { workerEnv: options.workerEnv } : {}),
+  }).catch(async (error: unknown) => {
+    await telegram.close();
+    if (inProcess) await inProcess.close();
+    await sandboxChild?.stop("SIGTERM", 10_000);
+    throw error;
+  });
+  const { bot, workers, botUrl, webhookSecret, botEnv } = product;
   // The observer waits patiently for a connection: the box is saturated by the processes under test on purpose.
   const repos = createRepositories({ databaseUrl: db.url, masterKey: parseMasterKey(env.ENCRYPTION_KEY ?? ""), connectionTimeoutMs: 60_000 });
   const redis = createRedisConnection(redisUrl, "worker");
@@ -263,16 +239,8 @@ export async function startResilienceStack(options: ResilienceStackOptions = {})
     prefix,
     databaseUrl: db.url,
     logDir,
-    send: async (update) => {
-      const response = await fetch(`${botUrl}/telegram/webhook`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": webhookSecret },
-        body: JSON.stringify(update),
-      });
-      await response.arrayBuffer();
-      return response.status;
-    },
-    startWorker,
+    send: product.send,
+    startWorker: product.startWorker,
     liveWorkers: () => workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null),
     logs: () => all().map((p) => p.output()).join("\n"),
     newSeller: async (name = "ООО Тест") => (await admin<{ sellerId: string }>("sellers", { name })).sellerId,
@@ -326,7 +294,7 @@ export async function startResilienceStack(options: ResilienceStackOptions = {})
     wbBookings: async () => countBySeller(await bookingList()),
     wbBookingList: bookingList,
     stop: async () => {
-      await Promise.all([bot, ...workers].map((p) => p.stop("SIGTERM", 10_000)));
+      await product.stop();
       await queues.close().catch(() => undefined);
       redis.disconnect();
       await repos.close();

@@ -4,21 +4,11 @@
  * Postgres database and Redis, with WB simulated by the sandbox and Telegram by
  * the recording fake Bot API — both on 127.0.0.1.
  */
-import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { startSandbox } from "@wbslots/wb-sandbox";
-import {
-  createUpdateBuilders,
-  freePort,
-  startFakeTelegram,
-  startTsProcess,
-  waitForHttpStatus,
-  type FakeTelegram,
-  type ManagedProcess,
-  type UpdateBuilders,
-} from "@wbslots/testkit";
+import { coreEnv, createUpdateBuilders, randomBotToken, startFakeTelegram, startProduct, type FakeTelegram, type ManagedProcess, type UpdateBuilders } from "@wbslots/testkit";
 
 /** Options of {@link startStack}. */
 export interface StackOptions {
@@ -60,67 +50,27 @@ export interface Stack {
 export async function startStack(options: StackOptions): Promise<Stack> {
   const logDir = fs.mkdtempSync(path.join(os.tmpdir(), "wbslots-e2e-"));
   const sandbox = await startSandbox({ port: 0 });
-  const token = `${100_000_000 + Math.floor(Math.random() * 800_000_000)}:${randomBytes(20).toString("base64url")}`;
+  const token = randomBotToken();
   const telegram = await startFakeTelegram({ token });
-  const port = await freePort();
-  const webhookSecret = randomBytes(16).toString("hex");
-  const env: Record<string, string> = {
-    DATABASE_URL: options.databaseUrl,
-    REDIS_URL: options.redisUrl,
-    QUEUE_PREFIX: options.prefix,
-    ENCRYPTION_KEY: randomBytes(32).toString("base64"),
-    WB_COMMON_API_URL: sandbox.url,
-    WB_SUPPLIES_API_URL: sandbox.url,
-    WB_SELLER_SUPPLY_URL: sandbox.url,
-    WB_SELLER_URL: sandbox.url,
-    LOG_LEVEL: "info",
-    ...options.env,
-  };
-  const botEnv = {
-    ...env,
-    TELEGRAM_BOT_TOKEN: token,
-    TELEGRAM_API_ROOT: telegram.apiRoot,
-    TELEGRAM_WEBHOOK_SECRET: webhookSecret,
-    HOST: "127.0.0.1",
-    PORT: String(port),
-    ADMIN_USER: "admin",
-    ADMIN_PASSWORD: randomBytes(12).toString("hex"),
-  };
-  const bot = startTsProcess("bot", "apps/bot/src/main.ts", botEnv, path.join(logDir, "bot.log"));
-  const workers: ManagedProcess[] = [];
-  let workerCount = 0;
-  const startWorker = async (): Promise<ManagedProcess> => {
-    workerCount += 1;
-    const worker = startTsProcess(`worker-${workerCount}`, "apps/worker/src/main.ts", { ...env, WORKER_CONCURRENCY: "20" }, path.join(logDir, `worker-${workerCount}.log`));
-    workers.push(worker);
-    return worker;
-  };
-  for (let i = 0; i < (options.workers ?? 2); i += 1) await startWorker();
-  const botUrl = `http://127.0.0.1:${port}`;
-  try {
-    await waitForHttpStatus(`${botUrl}/readyz`, 60_000);
-  } catch (error) {
-    throw new Error(`${String(error)}\n--- bot output ---\n${bot.output().slice(-4000)}`);
-  }
+  const env = { ...coreEnv({ databaseUrl: options.databaseUrl, redisUrl: options.redisUrl, prefix: options.prefix, sandboxUrl: sandbox.url }), ...options.env };
+  const product = await startProduct({ env, telegram: { token, apiRoot: telegram.apiRoot }, logDir, workers: options.workers ?? 2 }).catch(async (error: unknown) => {
+    await telegram.close();
+    await sandbox.close();
+    throw error;
+  });
+  const { bot, workers } = product;
 
   return {
-    botUrl,
+    botUrl: product.botUrl,
     sandboxUrl: sandbox.url,
     telegram,
     updates: createUpdateBuilders(),
-    env: botEnv,
+    env: product.botEnv,
     bot,
     workers,
     logDir,
-    send: async (update) => {
-      const response = await fetch(`${botUrl}/telegram/webhook`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": webhookSecret },
-        body: JSON.stringify(update),
-      });
-      return response.status;
-    },
-    startWorker,
+    send: product.send,
+    startWorker: product.startWorker,
     sandbox: async <T>(method: "GET" | "POST" | "DELETE", route: string, body?: unknown): Promise<T> => {
       const response = await fetch(`${sandbox.url}${route}`, {
         method,
@@ -132,7 +82,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     },
     logs: () => [bot, ...workers].map((p) => p.output()).join("\n"),
     stop: async () => {
-      await Promise.all([bot.stop(), ...workers.map((worker) => worker.stop())]);
+      await product.stop();
       await telegram.close();
       await sandbox.close();
     },

@@ -16,12 +16,11 @@
 import path from "node:path";
 import { Queue } from "bullmq";
 import { Redis } from "ioredis";
-import { freePort, waitForHttpStatus, type PostgresServer } from "@wbslots/testkit";
+import { coreEnv, freePort, waitForHttpStatus, type PostgresServer } from "@wbslots/testkit";
 import { schedulePhase } from "@wbslots/queues";
 import {
   CpuMeter,
   catalog,
-  coreEnv,
   createBenchDb,
   histoDelta,
   histoQuantile,
@@ -146,7 +145,7 @@ export async function startOurs(pg: PostgresServer, options: BenchOptions, tag: 
   const redis = await startBenchRedis(`${tag}-ours`);
   const sandbox = await startSandboxProcess(options.logDir, tag);
   const prefix = randomPrefix(tag);
-  const env = coreEnv("", redis.url, sandbox.url, prefix);
+  const env = coreEnv({ databaseUrl: "", redisUrl: redis.url, sandboxUrl: sandbox.url, prefix, logLevel: "warn" });
   const db = await createBenchDb(pg, `bench_${tag}_${Date.now()}`, env.ENCRYPTION_KEY);
   env.DATABASE_URL = db.url;
   const accounts = await seedAccounts(db.repos, sandbox, options.credentials, "PORTAL_SESSION");

@@ -7,11 +7,10 @@
  * (`slotOpenedAt`) to the `plan/add` that booked it (`at`), from
  * GET /__sandbox/bookings.
  */
-import type { PostgresServer } from "@wbslots/testkit";
+import { coreEnv, type PostgresServer } from "@wbslots/testkit";
 import { PORTAL_LIMITS } from "@wbslots/wb";
 import {
   catalog,
-  coreEnv,
   createBenchDb,
   histoQuantile,
   histogramOf,
@@ -115,7 +114,7 @@ async function runOnce(pg: PostgresServer, options: BenchOptions, n: number): Pr
   const sandbox = await startSandboxProcess(options.logDir, tag);
   try {
     const prefix = randomPrefix(tag);
-    const env = coreEnv("", redis.url, sandbox.url, prefix);
+    const env = coreEnv({ databaseUrl: "", redisUrl: redis.url, sandboxUrl: sandbox.url, prefix, logLevel: "warn" });
     const db = await createBenchDb(pg, `bench_${tag}_${Date.now()}`, env.ENCRYPTION_KEY);
     env.DATABASE_URL = db.url;
     const setupStarted = performance.now();

@@ -6,10 +6,9 @@
  * source): the figure is reads × refresh period / window — 1.00 means exactly
  * one read per refresh period — and the number of 429 answers (over WB's limits).
  */
-import type { PostgresServer } from "@wbslots/testkit";
+import { coreEnv, type PostgresServer } from "@wbslots/testkit";
 import {
   catalog,
-  coreEnv,
   createBenchDb,
   log,
   openQueues,
@@ -61,7 +60,7 @@ async function runOnce(pg: PostgresServer, options: BenchOptions, n: number): Pr
   const sandbox = await startSandboxProcess(options.logDir, tag);
   try {
     const prefix = randomPrefix(tag);
-    const env = coreEnv("", redis.url, sandbox.url, prefix);
+    const env = coreEnv({ databaseUrl: "", redisUrl: redis.url, sandboxUrl: sandbox.url, prefix, logLevel: "warn" });
     const db = await createBenchDb(pg, `bench_${tag}_${Date.now()}`, env.ENCRYPTION_KEY);
     env.DATABASE_URL = db.url;
     const accounts = await seedAccounts(db.repos, sandbox, Math.max(2, Math.min(options.credentials, n)), "mixed");

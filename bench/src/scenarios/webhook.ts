@@ -11,11 +11,10 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import autocannon, { type AutocannonResult } from "autocannon";
-import { freePort, repoRoot, startTsProcess, waitForHttpStatus, type ManagedProcess, type PostgresServer } from "@wbslots/testkit";
+import { coreEnv, freePort, randomBotToken, repoRoot, startTsProcess, waitForHttpStatus, type ManagedProcess, type PostgresServer } from "@wbslots/testkit";
 import {
   CpuMeter,
   catalog,
-  coreEnv,
   createBenchDb,
   log,
   median,
@@ -104,7 +103,7 @@ export async function runWebhook(pg: PostgresServer, options: BenchOptions): Pro
   const redis = await startBenchRedis("webhook");
   const prefix = randomPrefix("hook");
   // The bot does not call WB for this update; the WB URLs point at a closed loopback port.
-  const env = coreEnv("", redis.url, `http://127.0.0.1:${await freePort()}`, prefix);
+  const env = coreEnv({ databaseUrl: "", redisUrl: redis.url, sandboxUrl: `http://127.0.0.1:${await freePort()}`, prefix, logLevel: "warn" });
   const db = await createBenchDb(pg, `bench_webhook_${Date.now()}`, env.ENCRYPTION_KEY);
   env.DATABASE_URL = db.url;
 
@@ -121,7 +120,7 @@ export async function runWebhook(pg: PostgresServer, options: BenchOptions): Pro
     }
   }
 
-  const botToken = `${100_000_000 + Math.floor(Math.random() * 800_000_000)}:${randomBytes(20).toString("base64url")}`;
+  const botToken = randomBotToken();
   const botId = Number(botToken.split(":")[0]);
   const secret = randomBytes(16).toString("hex");
   const telegram = startTsProcess("fake-telegram", "bench/src/children/fake-telegram.ts", { TELEGRAM_BOT_TOKEN: botToken }, path.join(options.logDir, "fake-telegram.log"));

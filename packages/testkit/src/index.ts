@@ -5,3 +5,4 @@ export { startRedis, waitForRedis, redisServerBinary, type RedisServer } from ".
 export { startFakeTelegram, createUpdateBuilders, type FakeTelegram, type RecordedCall, type FakeFailure, type StartFakeTelegramOptions, type UpdateBuilders, type FakeUser, type FakePayment } from "./fake-telegram";
 export { startTsProcess, startNodeProcess, waitForHttpStatus, eventually, type ManagedProcess } from "./processes";
 export { productionCommand, type ProductionCommand } from "./production-command";
+export { coreEnv, randomBotToken, startProduct, type CoreEnv, type CoreEnvOptions, type RunningProduct, type StartProductOptions } from "./product";
