@@ -69,16 +69,23 @@ interface Entry {
 const CHUNK = 1000;
 
 /**
- * A short-lived (≤ `ttlMs`) in-process cache of tasks for the 1 s monitor jobs.
+ * A short-lived (≤ `ttlMs`, default 15 s) in-process cache of tasks for the
+ * 1 s monitor jobs.
  *
  * Entries in use are refreshed AHEAD of their expiry by a timer, many at once
  * (one query per 1,000 rows), so a monitor job practically never waits for
- * Postgres and 10,000 tasks cost ~2,000 rows/s (5 s TTL) in ~2 queries/s — not
+ * Postgres and 10,000 tasks cost ~700 rows/s per process in < 1 query/s — not
  * one small query per few expiring tasks (Prisma compiles every query, which
  * was the cost). A true miss (a task this process has not seen) is loaded with
  * the other misses of the next few milliseconds in one query. Entries unused
- * for two TTLs are dropped. A stale entry is safe: the book job re-validates
- * the slot against the fresh row.
+ * for two TTLs are dropped.
+ *
+ * Why a stale entry (≤ 15 s) is safe: only the per-task tick reads it. The
+ * match on a fresh snapshot (sweep.ts) selects the watching tasks from
+ * Postgres, and the book job re-validates status and filter against the fresh
+ * row; so a task paused, edited or resumed a moment ago is neither booked
+ * wrongly nor missed when its slot opens. (5 s cost ~2,000 rows/s at 10,000
+ * tasks: each process re-read every task it serves every ~4 s.)
  */
 export class TaskCache {
   private readonly entries = new Map<number, Entry>();
@@ -96,7 +103,7 @@ export class TaskCache {
   constructor(
     private readonly load: (ids: readonly number[]) => Promise<TaskWithCredential[]>,
     private readonly now: () => number,
-    private readonly ttlMs = 5000,
+    private readonly ttlMs = 15_000,
     private readonly batchDelayMs = 3,
     private readonly refreshEveryMs = 500,
   ) {}
