@@ -6,7 +6,7 @@
  * Flags (all optional):
  *   --scenario catch,capacity,economy,webhook,memory   which to run (default all)
  *   --tasks 100,1000,5000        task counts for catch latency and economy
- *   --ladder 1000,2500,3000,3500,5000,10000  capacity ladder (3000, 3500: where ours gives out on 2 cores)
+ *   --ladder 1000,2500,3000,3500,4000,5000,10000  capacity ladder (3000–4000: where ours gives out on 2 cores)
  *   --duration 15                measured seconds per step
  *   --warmup 5                   seconds before each measured window
  *   --workers 2 --concurrency 100 worker processes and BullMQ concurrency (ours and baseline)
@@ -76,7 +76,7 @@ function parseArgs(argv: readonly string[]): BenchOptions {
   return {
     scenarios,
     tasks: list("tasks", [100, 1000, 5000]),
-    ladder: list("ladder", [1000, 2500, 3000, 3500, 5000, 10_000]),
+    ladder: list("ladder", [1000, 2500, 3000, 3500, 4000, 5000, 10_000]),
     duration: num("duration", 15),
     warmup: num("warmup", 5),
     workers: num("workers", 2),
