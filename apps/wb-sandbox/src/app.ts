@@ -127,8 +127,10 @@ const adminSchemas = {
   }),
 };
 
-/** The result of a handler: a JSON body, or a JSON-RPC error for the portal. */
-/** A JSON-RPC outcome; `resultJson` is a result already serialised as UTF-8 (reused between identical answers). */
+/**
+ * The result of a portal handler: a result, a result already serialised as UTF-8
+ * (`resultJson`, reused between identical answers), or a JSON-RPC error.
+ */
 type RpcOutcome = { result: unknown } | { resultJson: Buffer } | { error: { code: number; message: string; data?: unknown } };
 
 /**
@@ -421,8 +423,9 @@ export function createSandboxApp(options: SandboxOptions = {}): { app: FastifyIn
   // ---- portal JSON-RPC ----
   const rpcError = (code: number, message: string, data?: unknown): RpcOutcome => ({ error: { code, message, ...(data === undefined ? {} : { data }) } });
 
-  /** Serialised portal reports by `cellsVersion|dates` (see acceptanceCoefficientsReport). */
+  /** Serialised portal reports of the cells' current version, by date range (see acceptanceCoefficientsReport). */
   const reportCache = new Map<string, Buffer>();
+  let reportCacheVersion = -1;
 
   const portalHandlers: Record<PortalMethod, (sellerId: string, params: Record<string, unknown>, req: FastifyRequest) => RpcOutcome> = {
     acceptanceCoefficientsReport: (_sellerId, params) => {
@@ -433,7 +436,11 @@ export function createSandboxApp(options: SandboxOptions = {}): { app: FastifyIn
       const dates = windowDates(now()).filter((d) => d >= from && d <= to);
       // The report is the same for every seller: serialised and UTF-8 encoded once per state of the
       // cells and range (~7,000 rows, 2.4 MB), so the sandbox's CPU is not what a benchmark of ours measures.
-      const cacheKey = `${state.cellsVersion}|${dates.join(",")}`;
+      if (reportCacheVersion !== state.cellsVersion) {
+        reportCache.clear();
+        reportCacheVersion = state.cellsVersion;
+      }
+      const cacheKey = dates.join(",");
       const cached = reportCache.get(cacheKey);
       if (cached !== undefined) return { resultJson: cached };
       const report: unknown[] = [];
@@ -460,7 +467,7 @@ export function createSandboxApp(options: SandboxOptions = {}): { app: FastifyIn
         }
       }
       const resultJson = Buffer.from(JSON.stringify({ report }));
-      if (reportCache.size >= 8 || [...reportCache.keys()].some((k) => !k.startsWith(`${state.cellsVersion}|`))) reportCache.clear();
+      if (reportCache.size >= 8) reportCache.clear();
       reportCache.set(cacheKey, resultJson);
       return { resultJson };
     },
