@@ -212,6 +212,34 @@ describe("portal report", () => {
     const c = await admin<{ authorizev3: string; supplierId: string }>("sessions", { sellerId: (await seller()).sellerId });
     expect(await cellOf(c, date)).toMatchObject({ coefficient: -1, allowUnload: false });
   });
+
+  it("spans several dates: a change on one date shows, the other dates' rows stay, the JSON stays whole", async () => {
+    const days = windowDates(Date.now()).slice(6, 9);
+    const session = await admin<{ authorizev3: string; supplierId: string }>("sessions", { sellerId: (await seller()).sellerId });
+    const report = async (): Promise<Row[]> => {
+      let res = await rpc("acceptanceCoefficientsReport", session, { dateFrom: `${days[0]}T00:00:00Z`, dateTo: `${days[2]}T00:00:00Z` });
+      for (let i = 0; i < 3 && res.status === 429; i++) {
+        await new Promise((resolve) => setTimeout(resolve, Math.ceil(Number(res.headers.get("x-ratelimit-retry") ?? "1") * 1000) + 20));
+        res = await rpc("acceptanceCoefficientsReport", session, { dateFrom: `${days[0]}T00:00:00Z`, dateTo: `${days[2]}T00:00:00Z` });
+      }
+      expect(res.status).toBe(200);
+      return (res.body as { result: { report: Row[] } }).result.report;
+    };
+    const boxes = (rows: Row[], date: string): Row | undefined => rows.find((r) => r.date === `${date}T00:00:00Z` && r.warehouseID === 507 && r.acceptanceType === 6);
+    const before = await report();
+    const perDate = days.map((d) => before.filter((r) => r.date === `${d}T00:00:00Z`).length);
+    expect(perDate[0]).toBeGreaterThan(100);
+    expect(perDate).toEqual([perDate[0], perDate[0], perDate[0]]);
+    expect(before).toHaveLength(perDate[0]! * 3);
+    await admin("slots", { warehouseId: 507, date: days[1], boxTypeId: 2, coefficient: 2, allowUnload: true });
+    const one = await report();
+    expect(one).toHaveLength(before.length);
+    expect(days.map((d) => boxes(one, d)?.coefficient)).toEqual([-1, 2, -1]);
+    await admin("slots", { warehouseId: 507, date: days[2], boxTypeId: 2, coefficient: 4, allowUnload: true });
+    const two = await report();
+    expect(two).toHaveLength(before.length);
+    expect(days.map((d) => boxes(two, d)?.coefficient)).toEqual([-1, 2, 4]);
+  });
 });
 
 describe("redistribution", () => {

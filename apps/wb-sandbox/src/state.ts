@@ -187,9 +187,13 @@ export class SandboxState {
   readonly sellers = new Map<string, Seller>();
   readonly tokens = new Map<string, TokenRecord>();
   readonly sessions = new Map<string, SessionRecord>();
-  /** Mutated only by {@link setCell}, {@link book} and {@link reset}: they bump {@link cellsVersion}. */
+  /** Mutated only by {@link setCell}, {@link book} and {@link reset}: they bump {@link cellsVersion} and {@link dateVersion}. */
   private readonly cellMap = new Map<string, Cell>();
   private cellGeneration = 0;
+  /** The generation at the last {@link reset}: the version of every date not changed since. */
+  private resetGeneration = 0;
+  /** date → the generation of its last cell change since the last reset. */
+  private readonly dateGenerations = new Map<string, number>();
   readonly drafts = new Map<string, Draft>();
   readonly preorders = new Map<number, Preorder>();
   /** cell key → preorderId that booked it. */
@@ -210,6 +214,8 @@ export class SandboxState {
   /** Back to the initial state: everything cleared, every cell closed. */
   reset(): void {
     this.cellGeneration += 1;
+    this.resetGeneration = this.cellGeneration;
+    this.dateGenerations.clear();
     for (const m of [this.sellers, this.tokens, this.sessions, this.cellMap, this.drafts, this.preorders, this.bookedCells, this.quotas, this.stock, this.faults]) {
       m.clear();
     }
@@ -227,6 +233,19 @@ export class SandboxState {
   /** Changes whenever any cell changes: answers built from cells can be reused while it stays. */
   get cellsVersion(): number {
     return this.cellGeneration;
+  }
+
+  /**
+   * Changes whenever a cell of `date` changes (and on reset): answers built from
+   * one date's cells can be reused while it stays. Unique over the state's life.
+   */
+  dateVersion(date: string): number {
+    return this.dateGenerations.get(date) ?? this.resetGeneration;
+  }
+
+  private bump(date: string): void {
+    this.cellGeneration += 1;
+    this.dateGenerations.set(date, this.cellGeneration);
   }
 
   /** Key of a cell. */
@@ -250,7 +269,7 @@ export class SandboxState {
     const openedAt = open ? (isOpen(prev) && prev.openedAt !== null ? prev.openedAt : this.now()) : null;
     const next: Cell = { coefficient, allowUnload, openedAt };
     this.cellMap.set(key, next);
-    this.cellGeneration += 1;
+    this.bump(date);
     if (open) this.bookedCells.delete(key);
     return next;
   }
@@ -340,7 +359,7 @@ export class SandboxState {
     this.bookedCells.set(key, preorderId);
     // Capacity of a sandbox cell is one supply: it shows as closed afterwards.
     this.cellMap.set(key, { coefficient: cell.coefficient, allowUnload: false, openedAt: null });
-    this.cellGeneration += 1;
+    this.bump(date);
     this.bookings.push({
       at: new Date(this.now()).toISOString(),
       sellerId,
