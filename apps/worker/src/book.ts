@@ -68,8 +68,9 @@ interface BookingTarget extends SlotLine {
  *   with the prepared preorder) with the catch consumed; `reserve` on retry
  *   answers `resumed` (no second charge, the row's own ids win over whatever
  *   the task holds now) and we continue from the stored step.
- * - crash after `draft/create` but before `advance(DRAFT_CREATED)`: WB holds an
- *   orphan empty draft (harmless, not a booking); the retry creates another.
+ * - crash after `draft/create` but before `advance(DRAFT_CREATED)` (written
+ *   while WB takes the draft's goods): WB holds an orphan draft (harmless, not
+ *   a booking); the retry creates another.
  * - crash after `supply/create` but before `advance(PREORDER_CREATED)`: an
  *   orphan preorder without a date (not a booking, costs nothing); the retry
  *   makes a new one from the stored draft.
@@ -151,9 +152,9 @@ export function createBookProcessor(deps: BookDeps): (job: Job, token?: string) 
    * @param usePrepared false on the re-run after WB rejected the prepared preorder
    */
   const book = async (job: Job, data: BookJob, usePrepared: boolean, token: string | undefined): Promise<void> => {
-    const task = await ctx.repos.tasks.get(data.taskId);
+    // Both rows at once: they sit on the path from the match to WB's first call.
+    const [task, existing] = await Promise.all([ctx.repos.tasks.get(data.taskId), ctx.repos.bookings.byTask(data.taskId)]);
     if (!task || !isBoxTypeId(task.boxTypeId)) return;
-    const existing = await ctx.repos.bookings.byTask(task.id);
     const resumable = existing?.status === "PENDING" || existing?.status === "CONFIRMED";
     if (!resumable) {
       // A task the user stopped is not booked anew; a booking already under way at WB is finished.
@@ -225,15 +226,19 @@ export function createBookProcessor(deps: BookDeps): (job: Job, token?: string) 
     // Set once plan/add has been sent: from then on WB may have booked even if we saw no answer.
     let planSent = false;
     try {
-      if (!booking.draftId && !booking.preorderId) {
-        const draftId = await ctx.wb.portal.createDraft(cred.portal);
-        booking = await ctx.repos.bookings.advance(booking.id, "DRAFT_CREATED", { draftId });
-      }
       if (!booking.preorderId) {
-        const draftId = booking.draftId ?? "";
+        let draftId = booking.draftId;
+        let recorded: Promise<BookingResult> | null = null;
+        if (!draftId) {
+          draftId = await ctx.wb.portal.createDraft(cred.portal);
+          // Recorded while WB takes the goods: a crash before the record leaves an orphan draft
+          // (harmless, not a booking) and the retry makes another — the same as recording first.
+          recorded = ctx.repos.bookings.advance(booking.id, "DRAFT_CREATED", { draftId });
+        }
         // Replacing the goods is idempotent, so it is simply repeated on resume.
         const goods = goodsOf(task.goods);
-        if (goods) await ctx.wb.portal.updateDraftGoods(cred.portal, draftId, goods);
+        const [advanced] = await Promise.all([recorded, goods ? ctx.wb.portal.updateDraftGoods(cred.portal, draftId, goods) : null]);
+        if (advanced) booking = advanced;
         const preorderId = await ctx.wb.portal.createSupply(cred.portal, { draftId, warehouseId: target.warehouseId, boxTypeId: target.boxTypeId });
         booking = await ctx.repos.bookings.advance(booking.id, "PREORDER_CREATED", { preorderId: String(preorderId) });
       }

@@ -1,4 +1,4 @@
-import { isUniqueViolation, TX_OPTIONS, type Db } from "./client";
+import { isRawUniqueViolation, isUniqueViolation, TX_OPTIONS, type Db } from "./client";
 import { isoToDbDate } from "./dates";
 import type { BookingResult, BookingStep, ChargeSource, Prisma } from "./generated/client";
 
@@ -53,6 +53,10 @@ export class BookingRepository {
     const start = prepared
       ? { step: "PREORDER_CREATED" as const, draftId: prepared.draftId, preorderId: prepared.preorderId }
       : { step: "RESERVED" as const, draftId: null, preorderId: null };
+    // The common case (no row for the task yet, a catch left) in one statement: one round trip
+    // instead of five on the path from a matched slot to WB's first call.
+    const fresh = await this.reserveFresh(taskId, userId, slot, start);
+    if (fresh) return { kind: "reserved", booking: fresh };
     for (let attempt = 0; attempt < 3; attempt += 1) {
       try {
         return await this.db.$transaction(async (tx) => {
@@ -101,6 +105,64 @@ export class BookingRepository {
       }
     }
     throw new Error(`could not reserve booking for task ${taskId}`);
+  }
+
+  /**
+   * Charges a catch (free first) and inserts the PENDING row in ONE statement,
+   * atomically: when the task already has a row the insert's unique violation
+   * undoes the charge too. The user's row is locked (`FOR UPDATE`) before the
+   * catch is chosen, so concurrent reserves of one user never spend one catch twice.
+   * @returns the new row, or null when the task has a row already or the user
+   *   has no catch left (the caller's transaction decides those cases)
+   */
+  private async reserveFresh(
+    taskId: number,
+    userId: bigint,
+    slot: BookingSlot,
+    start: { step: BookingStep; draftId: string | null; preorderId: string | null },
+  ): Promise<BookingResult | null> {
+    const bookingDate = isoToDbDate(slot.date);
+    let rows: { id: string; chargedFrom: ChargeSource; createdAt: Date; updatedAt: Date }[];
+    try {
+      rows = await this.db.$queryRaw`
+        WITH charged AS (
+          UPDATE users u
+             SET trial_bookings = CASE WHEN o.from_trial THEN u.trial_bookings - 1 ELSE u.trial_bookings END,
+                 paid_bookings = CASE WHEN o.from_trial THEN u.paid_bookings ELSE u.paid_bookings - 1 END
+            FROM (SELECT id, trial_bookings > 0 AS from_trial FROM users
+                   WHERE id = ${userId} AND (trial_bookings > 0 OR paid_bookings > 0) FOR UPDATE) o
+           WHERE u.id = o.id
+          RETURNING CASE WHEN o.from_trial THEN 'TRIAL' ELSE 'PAID' END AS source
+        )
+        INSERT INTO booking_results (id, task_id, booking_date, warehouse_id, coefficient, status, step, draft_id, preorder_id, charged_from, updated_at)
+        SELECT gen_random_uuid(), ${taskId}, ${bookingDate}::date, ${slot.warehouseId}, ${slot.coefficient}, 'PENDING', ${start.step}::"BookingStep",
+               ${start.draftId}, ${start.preorderId}, source::"ChargeSource", now()
+          FROM charged
+        RETURNING id::text AS id, charged_from::text AS "chargedFrom", created_at AS "createdAt", updated_at AS "updatedAt"`;
+    } catch (error) {
+      if (isRawUniqueViolation(error)) return null;
+      throw error;
+    }
+    const row = rows[0];
+    if (!row) return null;
+    return {
+      id: row.id,
+      taskId,
+      bookingDate,
+      slotTime: null,
+      warehouseId: slot.warehouseId,
+      coefficient: slot.coefficient,
+      wbBookingId: null,
+      draftId: start.draftId,
+      preorderId: start.preorderId,
+      status: "PENDING",
+      step: start.step,
+      chargedFrom: row.chargedFrom,
+      refundedAt: null,
+      error: null,
+      createdAt: row.createdAt,
+      updatedAt: row.updatedAt,
+    };
   }
 
   /** Records progress at WB (draft, preorder) so a retry resumes instead of starting over. */

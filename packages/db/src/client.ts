@@ -40,6 +40,19 @@ export function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
+ * True when a raw query (`$queryRaw`) failed on a unique constraint: over the
+ * `pg` driver adapter Prisma reports it as P2010 carrying the driver's error
+ * (SQLSTATE 23505), not as P2002.
+ * @returns whether `error` is a unique violation of a raw query
+ */
+export function isRawUniqueViolation(error: unknown): boolean {
+  if (isUniqueViolation(error)) return true;
+  if (typeof error !== "object" || error === null) return false;
+  const { code, meta } = error as { code?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } };
+  return code === "P2010" && meta?.driverAdapterError?.cause?.originalCode === "23505";
+}
+
+/**
  * Options for every interactive transaction. Prisma's defaults (2 s to get a
  * connection, 5 s in all) are too tight on a busy 2-core box: the work inside
  * is a few small statements, the time goes to waiting for CPU and the pool.

@@ -286,6 +286,21 @@ describe("bookings", () => {
     expect(await repos.users.catches(userId)).toEqual({ trial: 1, paid: 0 });
   });
 
+  it("concurrent reserves of one user's tasks spend every catch once, free ones first; the row returned is the stored one", async () => {
+    for (let round = 0; round < 5; round += 1) {
+      const userId = await newUser(1);
+      await repos.prisma.user.update({ where: { id: userId }, data: { paidBookings: 2 } });
+      const tasks = await Promise.all(Array.from({ length: 6 }, () => newTask(userId)));
+      const outcomes = await Promise.all(tasks.map((t) => repos.bookings.reserve(t.id, userId, slot)));
+      const reserved = outcomes.flatMap((o) => (o.kind === "reserved" ? [o.booking] : []));
+      expect(reserved.map((b) => b.chargedFrom).sort()).toEqual(["PAID", "PAID", "TRIAL"]);
+      expect(outcomes.filter((o) => o.kind === "no_catches")).toHaveLength(3);
+      expect(await repos.users.catches(userId)).toEqual({ trial: 0, paid: 0 });
+      for (const booking of reserved) expect(await repos.bookings.byTask(booking.taskId)).toEqual(booking);
+      expect(await repos.prisma.bookingResult.count({ where: { taskId: { in: tasks.map((t) => t.id) } } })).toBe(3);
+    }
+  });
+
   it("no catches left → no row, no charge", async () => {
     const userId = await newUser(0);
     const task = await newTask(userId);
