@@ -77,6 +77,8 @@ export interface BenchOptions {
   readonly credentials: number;
   /** Slot openings per catch-latency run. */
   readonly slots: number;
+  /** Catch-latency runs per task count (fresh sandbox, Redis and workers each); percentiles over all their slots. */
+  readonly catchRuns: number;
   /** Concurrent connections of the webhook load. */
   readonly connections: number;
   /** Repetitions of cheap measurements (webhook); the median is reported. */

@@ -12,6 +12,8 @@
  *   --workers 2 --concurrency 100 worker processes and BullMQ concurrency (ours and baseline)
  *   --credentials 4             WB accounts the tasks are spread over
  *   --slots 20                   slot openings per catch run
+ *   --catch-runs 3               catch runs per task count (percentiles over all their slots: 20 samples of a
+ *                                read period's U(0, 1.1 s) wait move a p50 by ±0.12 s from run to run)
  *   --connections 10 --repeats 3 webhook load
  *   --full-ladder                keep climbing after the first failing step
  *   --baselines offset,plain     capacity baselines (bare BullMQ, full ladder each): `offset` = schedulers
@@ -83,6 +85,7 @@ function parseArgs(argv: readonly string[]): BenchOptions {
     concurrency: num("concurrency", 100),
     credentials: num("credentials", 4),
     slots: num("slots", 20),
+    catchRuns: num("catch-runs", 3),
     connections: num("connections", 10),
     repeats: num("repeats", 3),
     fullLadder: flags.get("full-ladder") === "true",

@@ -32,6 +32,7 @@ const options: BenchOptions = {
   concurrency: Number(process.env.BENCH_CONCURRENCY ?? 50),
   credentials: Number(process.env.BENCH_CREDENTIALS ?? 10),
   slots: 0,
+  catchRuns: 1,
   connections: 0,
   repeats: 1,
   fullLadder: false,
