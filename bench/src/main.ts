@@ -144,10 +144,11 @@ function machine(): Record<string, unknown> {
     node: process.version,
     platform: `${os.type()} ${os.release()}`,
     commit: git(["rev-parse", "--short", "HEAD"]),
-    // Uncommitted product changes are part of what `pnpm build` built and the bench measured.
-    uncommitted: git(["status", "--porcelain", "--untracked-files=no"])
+    // Uncommitted product changes are part of what `pnpm build` built and the bench measured
+    // (read right after the build: edits made while the bench runs are not in it).
+    uncommitted: git(["diff", "--name-only", "HEAD"])
       .split("\n")
-      .map((l) => l.slice(3).trim())
+      .map((l) => l.trim())
       .filter(Boolean),
   };
 }
@@ -169,6 +170,8 @@ export function renderTable(figures: readonly Figure[]): string {
 async function main(): Promise<void> {
   const options = parseArgs(process.argv.slice(2));
   const started = Date.now();
+  // The code as built (parseArgs ran `pnpm build`): commit and uncommitted files now, not at the end.
+  const built = machine();
   log(`scenarios ${options.scenarios.join(", ")}; logs of child processes in ${options.logDir}`);
   const pg: PostgresServer = await startEmbeddedPostgres();
   onCleanup("postgres", () => pg.stop());
@@ -194,7 +197,7 @@ async function main(): Promise<void> {
   const figures = results.flatMap((r) => r.figures);
   const table = renderTable(figures);
   const command = `pnpm bench ${process.argv.slice(2).join(" ")}`.trim();
-  const report = { machine: machine(), command, options, totalS: Math.round((Date.now() - started) / 1000), figures, scenarios: results };
+  const report = { machine: { ...built, finished: new Date().toISOString() }, command, options, totalS: Math.round((Date.now() - started) / 1000), figures, scenarios: results };
   const dir = path.join(repoRoot, "bench", "results");
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
