@@ -105,7 +105,7 @@ export function createWorkerApp(deps: WorkerAppDeps): WorkerApp {
   const rotate = async (credentialId: string, reason: string): Promise<void> => {
     await rotateInvalidCredential(ctx, credentialId, reason, (ids) => ids.forEach((id) => tasks.invalidate(id)));
   };
-  const feed = new SlotFeed(ctx, store, flags, rotate, () => tasks.known());
+  const feed = new SlotFeed(ctx, store, flags, rotate);
   const maintenance = createMaintenance({ ctx, checks, flags, feed });
   const processors: { name: string; processor: Processor; concurrency: number; lockDuration?: number }[] = [
     { name: QUEUE.monitor, processor: createMonitorProcessor({ ctx, tasks, feed, flags, checks }), concurrency: deps.config.WORKER_CONCURRENCY },

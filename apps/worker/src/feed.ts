@@ -5,7 +5,6 @@ import { pickRoundRobin, revealCredential, type CredentialFacts, type FetchCrede
 import { prepareSnapshot, type SnapshotStore, type SnapshotView } from "./snapshots";
 import type { SourceFlags } from "./sources";
 import { sweepFreshSnapshot } from "./sweep";
-import type { CachedTask } from "./task-cache";
 
 /** Days of slots the portal report is asked for (the official method returns 14). */
 const PORTAL_REPORT_DAYS = 14;
@@ -63,8 +62,6 @@ export class SlotFeed {
     private readonly store: SnapshotStore,
     private readonly flags: SourceFlags,
     private readonly onUnauthorized: (credentialId: string, reason: string) => Promise<void>,
-    /** The tasks this process holds (the monitor's task cache): the sweep's first pass. */
-    private readonly known: () => readonly CachedTask[] = () => [],
   ) {}
 
   /**
@@ -191,7 +188,7 @@ export class SlotFeed {
       const { view } = snapshot;
       // Match on the read (sweep.ts) at once, beside storing the snapshot for every other
       // process; the per-task ticks remain the safety net if the sweep fails.
-      const sweep = sweepFreshSnapshot(ctx, source, account, previous, view, this.known).catch((error: unknown) => {
+      const sweep = sweepFreshSnapshot(ctx, source, account, previous, view).catch((error: unknown) => {
         ctx.logger.warn({ err: error, source, account }, "sweep of a fresh snapshot failed; the ticks will match");
       });
       await this.store.write(source, account, snapshot);

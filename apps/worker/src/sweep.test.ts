@@ -5,7 +5,6 @@ import { startHarness, type Harness } from "./harness";
 import { slotKey } from "./keys";
 import { packSnapshot, unpackSnapshot, type SnapshotView } from "./snapshots";
 import { newlyOpened, sweepFreshSnapshot } from "./sweep";
-import { toCachedTask, type CachedTask } from "./task-cache";
 
 const slot = (warehouseId: number, date: string, coefficient: number, boxTypeId: 2 | 5 | 6 = 2): Slot => ({ warehouseId, warehouseName: "", date, boxTypeId, coefficient, allowUnload: true });
 
@@ -75,7 +74,7 @@ describe("sweep of a fresh snapshot (match on the read)", () => {
     const after = view([slot(117501, date, 9), opened], 2);
     const result = await sweepFreshSnapshot(ctx, "portal", mine.supplierId, before, after);
     // Candidates: the watched tasks of this account on warehouse 507 (fits, tooDear, otherDates, suppressed).
-    expect(result).toEqual({ warehouses: 1, candidates: 4, enqueued: 1, fromCache: 0 });
+    expect(result).toEqual({ warehouses: 1, candidates: 4, enqueued: 1 });
 
     const queued = async (taskId: number): Promise<boolean> => (await h!.queues.book.getJob(bookJobId(taskId))) !== undefined;
     expect(await queued(fits)).toBe(true);
@@ -85,45 +84,10 @@ describe("sweep of a fresh snapshot (match on the read)", () => {
 
     // The same snapshot again (or one where nothing new opened) sweeps nothing; so does a first read.
     await h.queues.book.drain(true);
-    expect(await sweepFreshSnapshot(ctx, "portal", mine.supplierId, after, view([slot(117501, date, 9), opened], 3))).toEqual({ warehouses: 0, candidates: 0, enqueued: 0, fromCache: 0 });
-    expect(await sweepFreshSnapshot(ctx, "portal", mine.supplierId, null, after)).toEqual({ warehouses: 0, candidates: 0, enqueued: 0, fromCache: 0 });
+    expect(await sweepFreshSnapshot(ctx, "portal", mine.supplierId, after, view([slot(117501, date, 9), opened], 3))).toEqual({ warehouses: 0, candidates: 0, enqueued: 0 });
+    expect(await sweepFreshSnapshot(ctx, "portal", mine.supplierId, null, after)).toEqual({ warehouses: 0, candidates: 0, enqueued: 0 });
     expect(await queued(fits)).toBe(false);
     // The official source of the same account is a different stream: no portal task is swept by it.
     expect((await sweepFreshSnapshot(ctx, "official", mine.supplierId, before, after)).enqueued).toBe(0);
-  });
-
-  it("books the tasks this process holds before querying; Postgres adds the rest (uncached, or cached with an older filter), never a second job", async () => {
-    h = await startHarness();
-    const ctx = h.context();
-    const seller = await h.newSeller();
-    const user = await h.newUser(5);
-    const { id: credentialId } = await h.portalSession(user, seller);
-    const supplierId = (await h.repos.apiKeys.list(user)).find((k) => k.id === credentialId)?.supplierId;
-    if (!supplierId) throw new Error("no portal session");
-    const date = h.day(3);
-    const cachedFits = await h.task(user, credentialId, { warehouseId: 507, maxCoefficient: 2, days: [1, 5] });
-    const uncached = await h.task(user, credentialId, { warehouseId: 507, maxCoefficient: 2, days: [1, 5] });
-    const cachedOlder = await h.task(user, credentialId, { warehouseId: 507, maxCoefficient: 2, days: [1, 5] });
-    const { id: otherCredentialId } = await h.portalSession(user, await h.newSeller());
-    const otherAccountCached = await h.task(user, otherCredentialId, { warehouseId: 507, maxCoefficient: 2, days: [1, 5] });
-    const rows = await h.repos.tasks.getMany([cachedFits, cachedOlder, otherAccountCached]);
-    const known: CachedTask[] = rows.flatMap((row) => {
-      const task = toCachedTask(row);
-      if (!task) return [];
-      // The cache still holds cachedOlder from before its user raised the maximum 0 → 2.
-      if (task.id === cachedOlder) return [{ ...task, maxCoefficient: 0, filter: { ...task.filter, maxCoefficient: 0 } }];
-      return [task];
-    });
-    expect(known).toHaveLength(3);
-
-    const opened = slot(507, date, 1);
-    const result = await sweepFreshSnapshot(ctx, "portal", supplierId, view([], 1), view([opened], 2), () => known);
-    expect(result).toEqual({ warehouses: 1, candidates: 3, enqueued: 3, fromCache: 1 });
-    for (const id of [cachedFits, uncached, cachedOlder]) {
-      const job = await h.queues.book.getJob(bookJobId(id));
-      expect(job?.data, `task ${id}`).toMatchObject({ taskId: id, slot: { warehouseId: 507, date, coefficient: 1, source: "portal" } });
-    }
-    expect(await h.queues.book.getJob(bookJobId(otherAccountCached))).toBeUndefined();
-    expect(await h.queues.book.getJobCountByTypes("waiting", "delayed", "prioritized", "active")).toBe(3);
   });
 });

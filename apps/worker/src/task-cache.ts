@@ -80,12 +80,11 @@ const CHUNK = 1000;
  * the other misses of the next few milliseconds in one query. Entries unused
  * for two TTLs are dropped.
  *
- * Why a stale entry (≤ 15 s) is safe: the per-task tick reads it, and so does
- * the first pass of the match on a fresh snapshot (sweep.ts) — but that match
- * then selects the watching tasks from Postgres too, and the book job
- * re-validates status and filter against the fresh row; so a task paused,
- * edited or resumed a moment ago is neither booked wrongly nor missed when its
- * slot opens. (5 s cost ~2,000 rows/s at 10,000
+ * Why a stale entry (≤ 15 s) is safe: only the per-task tick reads it. The
+ * match on a fresh snapshot (sweep.ts) selects the watching tasks from
+ * Postgres, and the book job re-validates status and filter against the fresh
+ * row; so a task paused, edited or resumed a moment ago is neither booked
+ * wrongly nor missed when its slot opens. (5 s cost ~2,000 rows/s at 10,000
  * tasks: each process re-read every task it serves every ~4 s.)
  */
 export class TaskCache {
@@ -124,17 +123,6 @@ export class TaskCache {
       else this.waiting.set(id, [{ resolve, reject }]);
       this.timer ??= setTimeout(() => void this.flush(), this.batchDelayMs);
     });
-  }
-
-  /**
-   * Every task this process holds now, fresh or up to two TTLs old: the sweep's
-   * first, query-free pass (sweep.ts), which Postgres then completes.
-   * @returns a copy, safe to hold across awaits
-   */
-  known(): CachedTask[] {
-    const out: CachedTask[] = [];
-    for (const entry of this.entries.values()) if (entry.task) out.push(entry.task);
-    return out;
   }
 
   /** Forgets one task (after this process changed it). */
