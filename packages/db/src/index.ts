@@ -1,5 +1,5 @@
 import type { MasterKey } from "@wbslots/crypto";
-import { createPrismaClient, type Db } from "./client";
+import { createDatabase, type Db } from "./client";
 import { ApiKeyRepository } from "./api-keys";
 import { BookingRepository } from "./bookings";
 import { ConversationRepository } from "./conversations";
@@ -9,7 +9,7 @@ import { RedistributionRepository } from "./redistributions";
 import { TaskRepository } from "./tasks";
 import { UserRepository } from "./users";
 
-export { createPrismaClient, isUniqueViolation, type Db, type CreatePrismaOptions } from "./client";
+export { createPrismaClient, createDatabase, isUniqueViolation, type Db, type Database, type CreatePrismaOptions } from "./client";
 export { DuplicateCredentialError, CredentialLimitError, NotFoundError } from "./errors";
 export { isoToDbDate, dbDateToIso } from "./dates";
 export { UserRepository, type TelegramProfile } from "./users";
@@ -54,12 +54,12 @@ export interface Repositories {
 }
 
 /**
- * Builds the data layer of a process: one Prisma client and every repository.
- * All database access goes through these repositories.
+ * Builds the data layer of a process: one Prisma client (over one `pg` pool)
+ * and every repository. All database access goes through these repositories.
  * @returns the repositories
  */
 export function createRepositories(deps: { databaseUrl: string; masterKey: MasterKey; poolSize?: number; connectionTimeoutMs?: number }): Repositories {
-  const prisma = createPrismaClient({
+  const { prisma, pool } = createDatabase({
     databaseUrl: deps.databaseUrl,
     ...(deps.poolSize ? { poolSize: deps.poolSize } : {}),
     ...(deps.connectionTimeoutMs ? { connectionTimeoutMs: deps.connectionTimeoutMs } : {}),
@@ -68,7 +68,7 @@ export function createRepositories(deps: { databaseUrl: string; masterKey: Maste
     prisma,
     users: new UserRepository(prisma),
     apiKeys: new ApiKeyRepository(prisma, deps.masterKey),
-    tasks: new TaskRepository(prisma),
+    tasks: new TaskRepository(prisma, pool),
     bookings: new BookingRepository(prisma),
     redistributions: new RedistributionRepository(prisma),
     payments: new PaymentRepository(prisma),

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseMasterKey } from "@wbslots/crypto";
 import { testDatabase } from "@wbslots/testkit/vitest";
-import { CredentialLimitError, DuplicateCredentialError, NotFoundError, createRepositories, type Repositories } from "./index";
+import { CredentialLimitError, DuplicateCredentialError, NotFoundError, createDatabase, createRepositories, type Repositories } from "./index";
 
 const masterKey = parseMasterKey(randomBytes(32).toString("base64"));
 let repos: Repositories;
@@ -189,6 +189,44 @@ describe("tasks", () => {
     expect(latest?.lastCheckedAt?.toISOString()).toBe(t2.toISOString());
     expect(latest?.lastSnapshotAgeMs).toBe(7);
     expect(latest?.refreshIntervalMs).toBe(1100);
+  });
+
+  it("getMany (straight to pg) returns exactly what Prisma's findMany + include returns", async () => {
+    const userId = await newUser();
+    const token = await repos.apiKeys.create({ userId, kind: "OFFICIAL_TOKEN", name: "Токен", secret: "gm-1", tokenType: "service", sellerId: "seller-gm" });
+    const session = await repos.apiKeys.create({ userId, kind: "PORTAL_SESSION", name: "Сессия", secret: "gm-2", supplierId: "supplier-gm" });
+    const plain = await newTask(userId);
+    const withToken = await newTask(userId, { credentialId: token.id, dateFrom: "2026-12-31", dateTo: "2027-01-02" });
+    const withSession = await repos.tasks.create({ userId, credentialId: session.id, warehouseId: 117501, warehouseName: "Подольск «3»", dateFrom: "2026-12-01", dateTo: "2026-12-01", boxTypeId: 5, maxCoefficient: 20, goods: null });
+    await repos.tasks.recordChecks([{ id: withToken.id, checkedAt: new Date("2026-11-25T10:00:00.123Z"), snapshotAgeMs: 900, refreshIntervalMs: 10_000 }]);
+    await repos.tasks.setPrepared(withSession.id, { draftId: "d-gm", preorderId: "p-gm" });
+    await repos.tasks.setStatus(plain.id, "NEEDS_ACTION", "captcha");
+    await repos.apiKeys.markInvalid(token.id, "WB 401");
+    const ids = [plain.id, withToken.id, withSession.id, 999_999_999];
+    const viaPrisma = await repos.prisma.monitoringTask.findMany({
+      where: { id: { in: ids } },
+      include: { credential: { select: { id: true, userId: true, kind: true, name: true, isValid: true, tokenType: true, sellerId: true, supplierId: true } } },
+    });
+    const viaPg = await repos.tasks.getMany(ids);
+    const byId = <T extends { id: number }>(rows: T[]): T[] => [...rows].sort((a, b) => a.id - b.id);
+    expect(viaPg).toHaveLength(3);
+    expect(byId(viaPg)).toEqual(byId(viaPrisma));
+    expect(viaPg.find((t) => t.id === withToken.id)?.credential).toMatchObject({ isValid: false, sellerId: "seller-gm", tokenType: "service" });
+    expect(await repos.tasks.getMany([])).toEqual([]);
+  });
+
+  it("Prisma runs on the pool the bulk statements use (one set of connections)", async () => {
+    const db = await testDatabase();
+    const { prisma, pool } = createDatabase({ databaseUrl: db.url, poolSize: 3 });
+    try {
+      expect(pool.totalCount).toBe(0);
+      await prisma.user.count();
+      expect(pool.totalCount).toBe(1);
+    } finally {
+      await prisma.$disconnect();
+      await db.drop();
+    }
+    expect(pool.ended).toBe(true);
   });
 
   it("moves tasks to another credential and pauses all of a user", async () => {

@@ -1,3 +1,4 @@
+import type pg from "pg";
 import { Prisma } from "./generated/client";
 import type { Db } from "./client";
 import { isoToDbDate } from "./dates";
@@ -59,9 +60,106 @@ function isWatching(status: TaskStatus): boolean {
   return WATCHING_STATUSES.includes(status);
 }
 
+/** A row of {@link TASKS_WITH_CREDENTIAL_SQL}: every value as `pg` returns it for these casts. */
+interface TaskWithCredentialRow {
+  id: number;
+  user_id: string;
+  credential_id: string | null;
+  warehouse_id: number;
+  warehouse_name: string;
+  date_from: string;
+  date_to: string;
+  box_type_id: number;
+  max_coefficient: number;
+  status: TaskStatus;
+  is_active: boolean;
+  goods: Prisma.JsonValue | null;
+  status_reason: string | null;
+  last_checked_at: string | null;
+  last_snapshot_age_ms: number | null;
+  refresh_interval_ms: number | null;
+  prepared_draft_id: string | null;
+  prepared_preorder_id: string | null;
+  prepared_at: string | null;
+  created_at: string;
+  updated_at: string;
+  k_id: string | null;
+  k_user_id: string | null;
+  k_kind: CredentialKind | null;
+  k_name: string | null;
+  k_is_valid: boolean | null;
+  k_token_type: string | null;
+  k_seller_id: string | null;
+  k_supplier_id: string | null;
+}
+
+// Timestamps and dates as UTC text and bigints as text: the values Prisma returns, whatever
+// the process's time zone or pg's type parsers.
+const TS = (column: string): string => `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+const TASKS_WITH_CREDENTIAL_SQL = `
+  SELECT t.id, t.user_id::text AS user_id, t.credential_id::text AS credential_id, t.warehouse_id, t.warehouse_name,
+         to_char(t.date_from, 'YYYY-MM-DD') AS date_from, to_char(t.date_to, 'YYYY-MM-DD') AS date_to,
+         t.box_type_id, t.max_coefficient, t.status::text AS status, t.is_active, t.goods, t.status_reason,
+         ${TS("t.last_checked_at")} AS last_checked_at, t.last_snapshot_age_ms, t.refresh_interval_ms,
+         t.prepared_draft_id, t.prepared_preorder_id, ${TS("t.prepared_at")} AS prepared_at,
+         ${TS("t.created_at")} AS created_at, ${TS("t.updated_at")} AS updated_at,
+         k.id::text AS k_id, k.user_id::text AS k_user_id, k.kind::text AS k_kind, k.name AS k_name, k.is_valid AS k_is_valid,
+         k.token_type AS k_token_type, k.seller_id AS k_seller_id, k.supplier_id AS k_supplier_id
+    FROM monitoring_tasks t
+    LEFT JOIN api_keys k ON k.id = t.credential_id
+   WHERE t.id = ANY($1::int[])`;
+
+const utcDate = (text: string | null): Date | null => (text === null ? null : new Date(text));
+
+function toTaskWithCredential(row: TaskWithCredentialRow): TaskWithCredential {
+  return {
+    id: row.id,
+    userId: BigInt(row.user_id),
+    credentialId: row.credential_id,
+    warehouseId: row.warehouse_id,
+    warehouseName: row.warehouse_name,
+    dateFrom: isoToDbDate(row.date_from),
+    dateTo: isoToDbDate(row.date_to),
+    boxTypeId: row.box_type_id,
+    maxCoefficient: row.max_coefficient,
+    status: row.status,
+    isActive: row.is_active,
+    goods: row.goods,
+    statusReason: row.status_reason,
+    lastCheckedAt: utcDate(row.last_checked_at),
+    lastSnapshotAgeMs: row.last_snapshot_age_ms,
+    refreshIntervalMs: row.refresh_interval_ms,
+    preparedDraftId: row.prepared_draft_id,
+    preparedPreorderId: row.prepared_preorder_id,
+    preparedAt: utcDate(row.prepared_at),
+    createdAt: new Date(row.created_at),
+    updatedAt: new Date(row.updated_at),
+    credential:
+      row.k_id === null || row.k_user_id === null || row.k_kind === null || row.k_name === null || row.k_is_valid === null
+        ? null
+        : {
+            id: row.k_id,
+            userId: BigInt(row.k_user_id),
+            kind: row.k_kind,
+            name: row.k_name,
+            isValid: row.k_is_valid,
+            tokenType: row.k_token_type,
+            sellerId: row.k_seller_id,
+            supplierId: row.k_supplier_id,
+          },
+  };
+}
+
 /** Monitoring tasks. */
 export class TaskRepository {
-  constructor(private readonly db: Db) {}
+  /**
+   * @param pool the pool under `db`, for the worker's bulk statements ({@link TaskRepository.getMany},
+   *   {@link TaskRepository.recordChecks}); see `Database.pool`
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly pool: pg.Pool,
+  ) {}
 
   /** @returns the new active task */
   async create(input: NewTask): Promise<MonitoringTask> {
@@ -94,10 +192,10 @@ export class TaskRepository {
    */
   async getMany(ids: readonly number[]): Promise<TaskWithCredential[]> {
     if (ids.length === 0) return [];
-    return await this.db.monitoringTask.findMany({
-      where: { id: { in: [...ids] } },
-      include: { credential: { select: credentialFactsSelect } },
-    });
+    // Straight to pg (see Database.pool): the same rows Prisma's findMany + include returns
+    // (tasks.integration test compares them), without compiling 1,000 ids each time.
+    const result = await this.pool.query<TaskWithCredentialRow>(TASKS_WITH_CREDENTIAL_SQL, [ids]);
+    return result.rows.map(toTaskWithCredential);
   }
 
   /**
@@ -233,13 +331,16 @@ export class TaskRepository {
     const at = checks.map((check) => check.checkedAt.getTime());
     const ages = checks.map((check) => check.snapshotAgeMs);
     const refresh = checks.map((check) => check.refreshIntervalMs);
-    await this.db.$executeRaw`
-      UPDATE monitoring_tasks AS t SET last_checked_at = v.checked_at, last_snapshot_age_ms = v.age, refresh_interval_ms = v.refresh
-      FROM (
-        SELECT u.id, (to_timestamp(u.ms / 1000.0) AT TIME ZONE 'UTC')::timestamp(3) AS checked_at, u.age, u.refresh
-        FROM unnest(${ids}::int[], ${at}::float8[], ${ages}::int[], ${refresh}::int[]) AS u(id, ms, age, refresh)
-      ) AS v
-      WHERE t.id = v.id AND (t.last_checked_at IS NULL OR t.last_checked_at < v.checked_at)`;
+    // Straight to pg (see Database.pool): 4 arrays of up to 10,000 values are not worth compiling.
+    await this.pool.query(
+      `UPDATE monitoring_tasks AS t SET last_checked_at = v.checked_at, last_snapshot_age_ms = v.age, refresh_interval_ms = v.refresh
+         FROM (
+           SELECT u.id, (to_timestamp(u.ms / 1000.0) AT TIME ZONE 'UTC')::timestamp(3) AS checked_at, u.age, u.refresh
+             FROM unnest($1::int[], $2::float8[], $3::int[], $4::int[]) AS u(id, ms, age, refresh)
+         ) AS v
+        WHERE t.id = v.id AND (t.last_checked_at IS NULL OR t.last_checked_at < v.checked_at)`,
+      [ids, at, ages, refresh],
+    );
   }
 
   /**
