@@ -187,8 +187,9 @@ export class SandboxState {
   readonly sellers = new Map<string, Seller>();
   readonly tokens = new Map<string, TokenRecord>();
   readonly sessions = new Map<string, SessionRecord>();
-  /** Mutated only by {@link setCell}, {@link book} and {@link reset}: they bump {@link cellsVersion} and {@link dateVersion}. */
+  /** Mutated only by {@link setCell}, {@link book} and {@link reset}: they bump {@link dateVersion}. */
   private readonly cellMap = new Map<string, Cell>();
+  /** Counts cell changes and resets: the source of every {@link dateVersion}. */
   private cellGeneration = 0;
   /** The generation at the last {@link reset}: the version of every date not changed since. */
   private resetGeneration = 0;
@@ -230,10 +231,6 @@ export class SandboxState {
     return this.cellMap;
   }
 
-  /** Changes whenever any cell changes: answers built from cells can be reused while it stays. */
-  get cellsVersion(): number {
-    return this.cellGeneration;
-  }
 
   /**
    * Changes whenever a cell of `date` changes (and on reset): answers built from

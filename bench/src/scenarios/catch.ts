@@ -3,9 +3,9 @@
  * `--credentials` portal accounts (one sandbox seller, one bench user each) and
  * the catalog's warehouses, the real workers watching them at 1 Hz. The sandbox
  * (child process, its own clock) opens `--slots` matching cells at random
- * moments; the figure is the sandbox's own time from a cell opening
- * (`slotOpenedAt`) to the `plan/add` that booked it (`at`), from
- * GET /__sandbox/bookings.
+ * moments, dealt to the accounts in turn; the figure is the sandbox's own time
+ * from a cell opening (`slotOpenedAt`) to the `plan/add` that booked it (`at`),
+ * from GET /__sandbox/bookings, over every slot of `--catch-runs` runs per N.
  */
 import fs from "node:fs";
 import path from "node:path";
