@@ -57,7 +57,9 @@ async function victimSnapshot(): Promise<string> {
   return JSON.stringify(rows, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v));
 }
 
+/** POSTs a body as Telegram would (a JSON one through the fake's delivery, which runs a webhook-reply method). */
 async function post(body: string, contentType = "application/json"): Promise<number> {
+  if (contentType === "application/json") return (await stack.telegram.deliver(`${stack.botUrl}/telegram/webhook`, body, stack.webhookSecret)).status;
   const response = await fetch(`${stack.botUrl}/telegram/webhook`, {
     method: "POST",
     headers: { "content-type": contentType, "x-telegram-bot-api-secret-token": stack.webhookSecret },

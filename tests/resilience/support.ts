@@ -190,7 +190,7 @@ export async function startResilienceStack(options: ResilienceStackOptions = {})
   const env: Record<string, string> = { ...coreEnv({ databaseUrl: db.url, redisUrl, prefix, sandboxUrl }), ...options.env };
   const product = await startProduct({
     env,
-    telegram: { token, apiRoot: telegram.apiRoot },
+    telegram: { token, fake: telegram },
     logDir,
     workers: options.workers ?? 2,
     ...(options.workerEnv ? { workerEnv: options.workerEnv } : {}),

@@ -53,7 +53,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const token = randomBotToken();
   const telegram = await startFakeTelegram({ token });
   const env = { ...coreEnv({ databaseUrl: options.databaseUrl, redisUrl: options.redisUrl, prefix: options.prefix, sandboxUrl: sandbox.url }), ...options.env };
-  const product = await startProduct({ env, telegram: { token, apiRoot: telegram.apiRoot }, logDir, workers: options.workers ?? 2 }).catch(async (error: unknown) => {
+  const product = await startProduct({ env, telegram: { token, fake: telegram }, logDir, workers: options.workers ?? 2 }).catch(async (error: unknown) => {
     await telegram.close();
     await sandbox.close();
     throw error;

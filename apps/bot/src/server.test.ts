@@ -46,6 +46,27 @@ describe("bot HTTP server", () => {
     expect(h.telegram.sentTo(userId)).toHaveLength(1);
   });
 
+  it("answers a pressed button in the webhook's 200 (no Bot API request for it); anything else gets { ok: true }", async () => {
+    const userId = 700_005;
+    await h.post(h.updates.commandUpdate(userId, "start"));
+    const press = h.updates.callbackUpdate(userId, "menu:help", 9);
+    const id = (press.callback_query as { id: string }).id;
+    const pressed = await h.post(press);
+    expect(pressed.status).toBe(200);
+    expect(await pressed.json()).toEqual({ method: "answerCallbackQuery", callback_query_id: id });
+    const answers = h.telegram.calls.filter((call) => call.method === "answerCallbackQuery" && call.payload.callback_query_id === id);
+    expect(answers.map((call) => call.via)).toEqual(["webhookReply"]);
+    // The help screen itself is a real request, sent before the 200.
+    expect(h.telegram.sentTo(userId).at(-1)?.via).toBe("request");
+    // A forged button: the alert rides in the 200 as well.
+    const forged = h.updates.callbackUpdate(userId, "zzz:unknown", 9);
+    const refused = await (await h.post(forged)).json();
+    expect(refused).toMatchObject({ method: "answerCallbackQuery", callback_query_id: (forged.callback_query as { id: string }).id, show_alert: true });
+    expect(String((refused as { text?: unknown }).text)).toMatch(/устарела/);
+    const command = await h.post(h.updates.commandUpdate(userId, "help"));
+    expect(await command.json()).toEqual({ ok: true });
+  });
+
   it("serves /healthz and /readyz", async () => {
     expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${h.url}/readyz`);

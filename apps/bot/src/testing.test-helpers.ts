@@ -10,7 +10,7 @@ import { createUpdateBuilders, startFakeTelegram, type FakeTelegram, type Update
 import { testDatabase, testRedis } from "@wbslots/testkit/vitest";
 import { startSandbox, type RunningSandbox } from "@wbslots/wb-sandbox";
 import { createBotApp, createBotDeps, type BotApp, type CreateBotAppOptions, type OwnedBotDeps } from "./app";
-import { SECRET_HEADER, WEBHOOK_PATH } from "./webhook";
+import { WEBHOOK_PATH } from "./webhook";
 
 export const TEST_BOT_TOKEN = "123456:TEST-bot_token_abcdefghij";
 export const TEST_SECRET = "test_webhook_secret";
@@ -25,7 +25,7 @@ export interface Harness {
   readonly telegram: FakeTelegram;
   readonly sandbox: RunningSandbox;
   readonly updates: UpdateBuilders;
-  /** POSTs an update to the webhook with the right secret (or `secret`). */
+  /** Delivers an update to the webhook with the right secret (or `secret`) as Telegram does (fake `deliver`). */
   post(update: unknown, secret?: string | null): Promise<Response>;
   close(): Promise<void>;
 }
@@ -74,12 +74,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     telegram,
     sandbox,
     updates,
-    post: async (update, secret = TEST_SECRET) =>
-      await fetch(`${url}${WEBHOOK_PATH}`, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...(secret === null ? {} : { [SECRET_HEADER]: secret }) },
-        body: typeof update === "string" ? update : JSON.stringify(update),
-      }),
+    post: async (update, secret = TEST_SECRET) => {
+      // Delivered as Telegram does: a method in the answer (a button's answer) is executed by the fake.
+      const delivered = await telegram.deliver(`${url}${WEBHOOK_PATH}`, update, secret);
+      return new Response(delivered.body, { status: delivered.status });
+    },
     close: async () => {
       await app.close();
       await owned.close();

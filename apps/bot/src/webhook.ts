@@ -6,6 +6,7 @@ import { z } from "zod";
 import type { BotContext } from "./bot/context";
 import type { BotDeps } from "./bot/deps";
 import { newErrorId } from "./bot/errors";
+import { offerWebhookReply } from "./bot/webhook-reply";
 import type { BotMetrics } from "./metrics";
 
 /** The webhook path (CONTRACT.md). */
@@ -46,7 +47,9 @@ export function updateDedupeKey(prefix: string, updateId: number): string {
  * body shape (400), once-per-update_id (Redis SET NX; when Redis is down the
  * update is processed anyway), then Telegraf. Always 200 once accepted, so
  * Telegram does not re-send an update whose handler failed (the user got an
- * apology with an error id from the bot's error handler).
+ * apology with an error id from the bot's error handler). The 200 goes out
+ * when the handler is done; its body is the button's answer when the handler
+ * answered one (webhook-reply.ts), else `{ ok: true }`.
  */
 export function registerWebhook(app: FastifyInstance, deps: BotDeps, bot: Telegraf<BotContext>, metrics: BotMetrics): void {
   const log = deps.logger.child({ component: "webhook" });
@@ -82,9 +85,11 @@ export function registerWebhook(app: FastifyInstance, deps: BotDeps, bot: Telegr
       return await reply.code(200).send({ ok: true, duplicate: true });
     }
     const stop = metrics.handlerDuration.startTimer({ type });
+    // Shape beyond update_id is Telegraf's to interpret; unknown update kinds are ignored by it.
+    const telegramUpdate = update as unknown as Update;
+    const webhookReply = offerWebhookReply(telegramUpdate);
     try {
-      // Shape beyond update_id is Telegraf's to interpret; unknown update kinds are ignored by it.
-      await bot.handleUpdate(update as unknown as Update);
+      await bot.handleUpdate(telegramUpdate);
       metrics.webhookUpdates.inc({ type, outcome: "ok" });
     } catch (error) {
       const errorId = newErrorId();
@@ -93,6 +98,6 @@ export function registerWebhook(app: FastifyInstance, deps: BotDeps, bot: Telegr
     } finally {
       stop();
     }
-    return await reply.code(200).send({ ok: true });
+    return await reply.code(200).send(webhookReply.answer ?? { ok: true });
   });
 }

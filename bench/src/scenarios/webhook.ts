@@ -4,8 +4,9 @@
  * autocannon in this process: `--connections` concurrent connections, each
  * request a fresh update (unique update_id, the webhook dedupes them) pressing
  * «📋 Мои задачи» (`menu:tasks`) as one of 50 existing users with 3 tasks each —
- * the bot answers the callback, reads the user, tasks and credentials and edits
- * the message. Beside it, in the same run and the same way: a bare Fastify route
+ * the bot reads the user, conversation and task page (one statement), edits the
+ * message (a Bot API request) and answers the callback in its 200 (which Telegram
+ * would execute; autocannon only counts it). Beside it, in the same run and the same way: a bare Fastify route
  * (child process). Repeated `--repeats` times; medians reported.
  */
 import { randomBytes } from "node:crypto";

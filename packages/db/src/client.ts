@@ -4,6 +4,9 @@ import { PrismaClient } from "./generated/client";
 
 export type Db = PrismaClient;
 
+/** The `pg` pool Prisma runs on (see {@link Database.pool}). */
+export type SqlPool = pg.Pool;
+
 /** Options for {@link createPrismaClient}. */
 export interface CreatePrismaOptions {
   databaseUrl: string;
@@ -25,8 +28,9 @@ export interface Database {
    * worker's hot path: every Prisma request (raw ones too) first runs its wasm
    * query compiler over the JSON of the query AND its parameters, which for a
    * 1,000-id task load cost ~90 ms of CPU against ~12 ms straight to `pg`.
+   * The bot's webhook reads (apps/bot hot-reads.ts) use it too.
    */
-  readonly pool: pg.Pool;
+  readonly pool: SqlPool;
 }
 
 /**

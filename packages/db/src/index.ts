@@ -1,5 +1,5 @@
 import type { MasterKey } from "@wbslots/crypto";
-import { createDatabase, type Db } from "./client";
+import { createDatabase, type Db, type SqlPool } from "./client";
 import { ApiKeyRepository } from "./api-keys";
 import { BookingRepository } from "./bookings";
 import { ConversationRepository } from "./conversations";
@@ -9,7 +9,7 @@ import { RedistributionRepository } from "./redistributions";
 import { TaskRepository } from "./tasks";
 import { UserRepository } from "./users";
 
-export { createPrismaClient, createDatabase, isUniqueViolation, type Db, type Database, type CreatePrismaOptions } from "./client";
+export { createPrismaClient, createDatabase, isUniqueViolation, type Db, type SqlPool, type Database, type CreatePrismaOptions } from "./client";
 export { DuplicateCredentialError, CredentialLimitError, NotFoundError } from "./errors";
 export { isoToDbDate, dbDateToIso } from "./dates";
 export { UserRepository, type TelegramProfile } from "./users";
@@ -41,6 +41,8 @@ export type {
 /** Every repository over one Prisma client. */
 export interface Repositories {
   readonly prisma: Db;
+  /** The pool under `prisma`, for raw statements on hot paths that skip Prisma's query compiler. */
+  readonly pool: SqlPool;
   readonly users: UserRepository;
   readonly apiKeys: ApiKeyRepository;
   readonly tasks: TaskRepository;
@@ -66,6 +68,7 @@ export function createRepositories(deps: { databaseUrl: string; masterKey: Maste
   });
   return {
     prisma,
+    pool,
     users: new UserRepository(prisma),
     apiKeys: new ApiKeyRepository(prisma, deps.masterKey),
     tasks: new TaskRepository(prisma, pool),

@@ -1,3 +1,4 @@
+import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createUpdateBuilders, startFakeTelegram, type FakeTelegram } from "./fake-telegram";
 
@@ -32,6 +33,45 @@ describe("fake Telegram Bot API", () => {
     const invoice = await call("sendInvoice", { chat_id: 7, title: "t", description: "d", payload: "p", currency: "XTR", prices: [{ label: "l", amount: 5 }] });
     expect(invoice.json.result).toMatchObject({ invoice: { currency: "XTR", total_amount: 5 } });
     expect(await tg.waitFor((c) => c.method === "sendInvoice")).toBeDefined();
+  });
+
+  it("delivers an update to a webhook and executes the method of its answer, as Telegram does", async () => {
+    const received: unknown[] = [];
+    const hook = Fastify();
+    hook.post("/hook", async (request, reply) => {
+      received.push({ secret: request.headers["x-telegram-bot-api-secret-token"], body: request.body });
+      const kind = (request.body as { kind?: string }).kind;
+      if (kind === "answer") return reply.send({ method: "answerCallbackQuery", callback_query_id: "cb1", text: "ok" });
+      if (kind === "refuse") return reply.code(401).send({ method: "sendMessage", chat_id: 1, text: "never" });
+      return reply.send({ ok: true });
+    });
+    await hook.listen({ port: 0, host: "127.0.0.1" });
+    const address = hook.server.address();
+    const url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}/hook`;
+    try {
+      tg.reset();
+      const answered = await tg.deliver(url, { kind: "answer" }, "s3cret");
+      expect(answered.status).toBe(200);
+      expect(answered.executed).toMatchObject({ method: "answerCallbackQuery", payload: { callback_query_id: "cb1", text: "ok" }, ok: true, via: "webhookReply" });
+      expect(tg.callsOf("answerCallbackQuery")).toEqual([answered.executed]);
+      // A plain answer, a refused delivery (not 200) and no secret: nothing executed.
+      expect((await tg.deliver(url, { kind: "plain" }, null)).executed).toBeNull();
+      const refused = await tg.deliver(url, JSON.stringify({ kind: "refuse" }), "s3cret");
+      expect([refused.status, refused.executed]).toEqual([401, null]);
+      expect(received).toEqual([
+        { secret: "s3cret", body: { kind: "answer" } },
+        { secret: undefined, body: { kind: "plain" } },
+        { secret: "s3cret", body: { kind: "refuse" } },
+      ]);
+      // An injected failure applies to a webhook-reply method too (and the webhook learns nothing).
+      tg.fail("answerCallbackQuery", { status: 400, description: "Bad Request: query is too old" });
+      const failed = await tg.deliver(url, { kind: "answer" }, "s3cret");
+      expect([failed.status, failed.executed?.ok]).toEqual([200, false]);
+      expect(tg.calls.map((c) => c.method)).toEqual(["answerCallbackQuery", "answerCallbackQuery"]);
+    } finally {
+      tg.clearFailures();
+      await hook.close();
+    }
   });
 
   it("refuses a wrong token with 401 and unknown methods with 404", async () => {

@@ -3,6 +3,8 @@
  * 127.0.0.1, answers `/bot<token>/<method>` with Telegram-shaped
  * `{ok:true,result}` bodies, records every call, and injects failures
  * (429 with `retry_after`, 5xx, 403 "bot was blocked by the user") on demand.
+ * Like Telegram it also delivers updates to a webhook ({@link FakeTelegram.deliver})
+ * and executes a Bot API method the webhook answers with.
  * Plus builders of incoming updates (messages, commands, callbacks, payments).
  */
 import Fastify, { type FastifyInstance } from "fastify";
@@ -17,6 +19,20 @@ export interface RecordedCall {
   readonly at: number;
   /** Whether the fake answered `ok:true` (false for injected failures). */
   readonly ok: boolean;
+  /**
+   * `request`: an HTTP call to the Bot API; `webhookReply`: a method the bot put in
+   * its answer to a delivered update (Telegram executes it and reports nothing back).
+   */
+  readonly via: "request" | "webhookReply";
+}
+
+/** What a webhook answered to {@link FakeTelegram.deliver}. */
+export interface DeliveryResult {
+  readonly status: number;
+  /** The response body as text. */
+  readonly body: string;
+  /** The method executed from the body (a webhook reply), or null. */
+  readonly executed: RecordedCall | null;
 }
 
 /** An injected failure for one method. */
@@ -54,6 +70,14 @@ export interface FakeTelegram {
   clearFailures(): void;
   /** Forgets recorded calls (failures stay). */
   reset(): void;
+  /**
+   * Delivers an update as Telegram does: POSTs it (a JSON string is sent as is) to
+   * `webhookUrl` with the secret header (none when `secret` is null), and when the
+   * answer is a 200 whose JSON body names a `method`, executes that method like a
+   * Bot API call (recorded with `via: "webhookReply"`; an injected failure applies,
+   * and as with Telegram nothing is reported to the bot).
+   */
+  deliver(webhookUrl: string, update: unknown, secret: string | null): Promise<DeliveryResult>;
   close(): Promise<void>;
 }
 
@@ -161,6 +185,39 @@ export async function startFakeTelegram(options: StartFakeTelegramOptions): Prom
     }
   };
 
+  /** Runs one Bot API method: an injected failure, the fake's result, or 404 for an unknown method. */
+  const execute = (method: string, payload: Record<string, unknown>, via: RecordedCall["via"]): { status: number; body: Record<string, unknown>; call: RecordedCall } => {
+    const queue = failures.get(method);
+    const injected = queue?.[0];
+    if (injected) {
+      injected.left -= 1;
+      if (injected.left <= 0) queue.shift();
+      const call: RecordedCall = { method, payload, at: Date.now(), ok: false, via };
+      record(call);
+      const { status, description, retry_after } = injected.failure;
+      return {
+        status,
+        call,
+        body: {
+          ok: false,
+          error_code: status,
+          description: description ?? DEFAULT_DESCRIPTIONS[status] ?? "Error",
+          ...(retry_after === undefined ? {} : { parameters: { retry_after } }),
+        },
+      };
+    }
+    const produce = results[method];
+    if (!produce) {
+      const call: RecordedCall = { method, payload, at: Date.now(), ok: false, via };
+      record(call);
+      return { status: 404, call, body: { ok: false, error_code: 404, description: "Not Found: method not found" } };
+    }
+    const result = produce(payload);
+    const call: RecordedCall = { method, payload, at: Date.now(), ok: true, via };
+    record(call);
+    return { status: 200, call, body: { ok: true, result } };
+  };
+
   const app: FastifyInstance = Fastify({ logger: false });
   app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(String(body))));
@@ -174,28 +231,8 @@ export async function startFakeTelegram(options: StartFakeTelegramOptions): Prom
       return reply.code(401).send({ ok: false, error_code: 401, description: "Unauthorized" });
     }
     const payload = { ...asRecord(request.query), ...asRecord(request.body) };
-    const queue = failures.get(method);
-    const injected = queue?.[0];
-    if (injected) {
-      injected.left -= 1;
-      if (injected.left <= 0) queue.shift();
-      record({ method, payload, at: Date.now(), ok: false });
-      const { status, description, retry_after } = injected.failure;
-      return reply.code(status).send({
-        ok: false,
-        error_code: status,
-        description: description ?? DEFAULT_DESCRIPTIONS[status] ?? "Error",
-        ...(retry_after === undefined ? {} : { parameters: { retry_after } }),
-      });
-    }
-    const produce = results[method];
-    if (!produce) {
-      record({ method, payload, at: Date.now(), ok: false });
-      return reply.code(404).send({ ok: false, error_code: 404, description: "Not Found: method not found" });
-    }
-    const result = produce(payload);
-    record({ method, payload, at: Date.now(), ok: true });
-    return reply.send({ ok: true, result });
+    const { status, body } = execute(method, payload, "request");
+    return reply.code(status).send(body);
   });
 
   await app.listen({ port: 0, host: "127.0.0.1" });
@@ -241,6 +278,21 @@ export async function startFakeTelegram(options: StartFakeTelegramOptions): Prom
     },
     reset() {
       calls.length = 0;
+    },
+    async deliver(webhookUrl, update, secret) {
+      const response = await fetch(webhookUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...(secret === null ? {} : { "x-telegram-bot-api-secret-token": secret }) },
+        body: typeof update === "string" ? update : JSON.stringify(update),
+      });
+      const body = await response.text();
+      let executed: RecordedCall | null = null;
+      if (response.status === 200) {
+        const answer = asRecord(parseMaybeJson(body));
+        const { method, ...payload } = answer;
+        if (typeof method === "string") executed = execute(method, payload, "webhookReply").call;
+      }
+      return { status: response.status, body, executed };
     },
     close: async () => {
       await app.close();

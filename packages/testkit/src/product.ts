@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { freePort } from "./ports";
 import { startTsProcess, waitForHttpStatus, type ManagedProcess } from "./processes";
+import type { FakeTelegram } from "./fake-telegram";
 
 /** The environment every product process of one stack shares. */
 export interface CoreEnv extends Record<string, string> {
@@ -59,8 +60,8 @@ export function randomBotToken(): string {
 export interface StartProductOptions {
   /** The shared environment ({@link coreEnv} plus anything every process should get). */
   readonly env: Record<string, string>;
-  /** The fake Bot API: its token and API root. */
-  readonly telegram: { readonly token: string; readonly apiRoot: string };
+  /** The fake Bot API (it delivers the updates of {@link RunningProduct.send}) and the bot token it accepts. */
+  readonly telegram: { readonly token: string; readonly fake: FakeTelegram };
   /** Where each process writes its output (`bot.log`, `worker-N.log`). */
   readonly logDir: string;
   /** Workers started at once (default 2). */
@@ -98,7 +99,7 @@ export async function startProduct(o: StartProductOptions): Promise<RunningProdu
   const botEnv: Record<string, string> = {
     ...o.env,
     TELEGRAM_BOT_TOKEN: o.telegram.token,
-    TELEGRAM_API_ROOT: o.telegram.apiRoot,
+    TELEGRAM_API_ROOT: o.telegram.fake.apiRoot,
     TELEGRAM_WEBHOOK_SECRET: webhookSecret,
     HOST: "127.0.0.1",
     PORT: String(port),
@@ -128,15 +129,7 @@ export async function startProduct(o: StartProductOptions): Promise<RunningProdu
     bot,
     workers,
     startWorker,
-    send: async (update) => {
-      const response = await fetch(`${botUrl}/telegram/webhook`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "x-telegram-bot-api-secret-token": webhookSecret },
-        body: JSON.stringify(update),
-      });
-      await response.arrayBuffer();
-      return response.status;
-    },
+    send: async (update) => (await o.telegram.fake.deliver(`${botUrl}/telegram/webhook`, update, webhookSecret)).status,
     stop: async () => {
       await Promise.all([bot, ...workers].map((p) => p.stop("SIGTERM", 10_000)));
     },

@@ -3,6 +3,7 @@ import type { Prisma } from "@wbslots/db";
 import type { Logger } from "@wbslots/logger";
 import type { BotDeps } from "./deps";
 import type { TaskPageRequest, TaskPageRow } from "./hot-reads";
+import { answerInWebhookReply } from "./webhook-reply";
 
 /** The user's current wizard step (persisted in Postgres). */
 export interface ConversationSnapshot {
@@ -33,6 +34,23 @@ export class BotContext extends Context {
     const page = this.prefetchedTaskPage;
     this.prefetchedTaskPage = null;
     return page && page.request.take === request.take && page.request.skip === request.skip ? page.rows : null;
+  }
+
+  /**
+   * Answers the pressed button: in the webhook's HTTP answer when this update came
+   * through the webhook and nothing answered it yet (webhook-reply.ts), else with a
+   * Bot API request.
+   * @returns true (Telegram's answer; a webhook answer reports no result)
+   */
+  override answerCbQuery(...args: Parameters<Context["answerCbQuery"]>): Promise<true> {
+    const query = this.callbackQuery;
+    if (query) {
+      const [text, extra] = args;
+      if (answerInWebhookReply(this.update, { ...extra, method: "answerCallbackQuery", callback_query_id: query.id, ...(text === undefined ? {} : { text }) })) {
+        return Promise.resolve(true);
+      }
+    }
+    return super.answerCbQuery(...args);
   }
 
   /**

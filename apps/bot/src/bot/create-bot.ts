@@ -39,7 +39,7 @@ export function createBot(deps: BotDeps, features: readonly Feature[]): Telegraf
       // One round trip for the common case: a registered user and their wizard step.
       let taskPage: TaskPageRequest | null = null;
       for (const prefetch of prefetchers) taskPage ??= prefetch(ctx);
-      const known = await loadSender(deps.repos.prisma, userId, taskPage);
+      const known = await loadSender(deps.repos.pool, userId, taskPage);
       if (taskPage && known?.taskPage) ctx.prefetchedTaskPage = { request: taskPage, rows: known.taskPage };
       if (!known) {
         const { created } = await deps.repos.users.register(

@@ -28,14 +28,14 @@ describe("hot reads (raw SQL) = repository reads", () => {
 
   it("loadSender: unknown user, no conversation, a conversation with JSON data", async () => {
     const id = 7_100_000_001n;
-    expect(await loadSender(repos.prisma, id)).toBeNull();
+    expect(await loadSender(repos.pool, id)).toBeNull();
     expect(await repos.users.getWithConversation(id)).toBeNull();
     await repos.users.register({ id, username: "u", firstName: "U" }, 2);
-    expect(await loadSender(repos.prisma, id)).toEqual(await repos.users.getWithConversation(id));
-    expect(await loadSender(repos.prisma, id)).toEqual({ conversation: null });
+    expect(await loadSender(repos.pool, id)).toEqual(await repos.users.getWithConversation(id));
+    expect(await loadSender(repos.pool, id)).toEqual({ conversation: null });
     const data = { taskId: 5, cal: { year: 2026, month: 12, start: "2026-12-01" }, list: [1, "два", null, true], big: 1.5, nested: { deep: { x: [] } } };
     await repos.conversations.set(id, "tasks.dates", data);
-    const raw = await loadSender(repos.prisma, id);
+    const raw = await loadSender(repos.pool, id);
     expect(raw).toEqual(await repos.users.getWithConversation(id));
     expect(raw).toEqual({ conversation: { scene: "tasks.dates", data } });
   });
@@ -92,7 +92,7 @@ describe("hot reads (raw SQL) = repository reads", () => {
           credentialRefreshMs: k ? credentialRefreshMs(k) : null,
         };
       });
-      const raw = await loadTaskPage(repos.prisma, id, take, skip);
+      const raw = await loadTaskPage(repos.pool, id, take, skip);
       expect(raw).toEqual(expected);
       for (const row of raw) {
         expect(row.dateFrom).toBeInstanceOf(Date);
@@ -106,12 +106,12 @@ describe("hot reads (raw SQL) = repository reads", () => {
       [6, 5],
       [6, 30],
     ] as const) {
-      const sender = await loadSender(repos.prisma, id, { take, skip });
-      expect(sender).toEqual({ ...(await repos.users.getWithConversation(id)), taskPage: await loadTaskPage(repos.prisma, id, take, skip) });
+      const sender = await loadSender(repos.pool, id, { take, skip });
+      expect(sender).toEqual({ ...(await repos.users.getWithConversation(id)), taskPage: await loadTaskPage(repos.pool, id, take, skip) });
     }
-    expect((await loadSender(repos.prisma, id, { take: 6, skip: 30 }))?.taskPage).toEqual([]);
-    expect(await loadSender(repos.prisma, 7_100_000_099n, { take: 6, skip: 0 })).toBeNull();
-    const all = await loadTaskPage(repos.prisma, id, 50, 0);
+    expect((await loadSender(repos.pool, id, { take: 6, skip: 30 }))?.taskPage).toEqual([]);
+    expect(await loadSender(repos.pool, 7_100_000_099n, { take: 6, skip: 0 })).toBeNull();
+    const all = await loadTaskPage(repos.pool, id, 50, 0);
     expect(all).toHaveLength(credentialIds.length);
     // The other user's credential on this user's task gives no refresh facts (as apiKeys.list(userId) did).
     expect(all.find((t) => t.warehouseId === 504)?.credentialRefreshMs).toBeNull();

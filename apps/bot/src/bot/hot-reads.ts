@@ -1,13 +1,15 @@
 /**
- * Reads on the webhook's hot path as single raw SQL statements. Each Prisma model
- * query (engineType "client") runs the wasm query compiler before it reaches
- * Postgres, ~3× the CPU of a raw statement; a `/tasks` press made three of them
- * (user + conversation, the task page, the user's credentials). These return
- * exactly what the repository methods they replace returned for the same rows
+ * Reads on the webhook's hot path as single SQL statements sent straight to the
+ * `pg` pool Prisma runs on (`Repositories.pool`), as named prepared statements:
+ * each connection parses and plans them once, and a Prisma request (raw ones
+ * too) would first run its wasm query compiler. A `/tasks` press made three
+ * Prisma model queries here once (user + conversation, the task page, the user's
+ * credentials); now it is one statement. These return exactly what the
+ * repository methods they replace returned for the same rows
  * (hot-reads.integration.test.ts compares them), and every statement is scoped
  * to the sender's own user id.
  */
-import { Prisma, type CredentialKind, type Db } from "@wbslots/db";
+import type { CredentialKind, SqlPool, TaskStatus } from "@wbslots/db";
 import type { ConversationSnapshot } from "./context";
 import { credentialRefreshMs } from "./features/monitor/credentials";
 import type { TaskView } from "./features/tasks/format";
@@ -30,70 +32,102 @@ export interface TaskPageRow extends TaskView {
   readonly credentialRefreshMs: number | null;
 }
 
-interface RawTaskPageRow extends TaskView {
-  readonly keyKind: CredentialKind | null;
-  readonly keyTokenType: string | null;
+/** A task row as `pg` returns it for the casts of {@link TASK_PAGE_COLUMNS} (dates and timestamps as UTC text). */
+interface RawTaskPageRow {
+  readonly id: number;
+  readonly status: TaskStatus;
+  readonly warehouse_id: number;
+  readonly warehouse_name: string;
+  readonly date_from: string;
+  readonly date_to: string;
+  readonly box_type_id: number;
+  readonly max_coefficient: number;
+  readonly last_checked_at: string | null;
+  readonly last_snapshot_age_ms: number | null;
+  readonly refresh_interval_ms: number | null;
+  readonly status_reason: string | null;
+  readonly key_kind: CredentialKind | null;
+  readonly key_token_type: string | null;
 }
 
-// The page of `userId` newest first (tie: newest id), with the refresh facts of the task's
-// credential when it is the same user's (as apiKeys.list(userId) scoped them).
-function taskPageSql(userId: bigint | Prisma.Sql, page: TaskPageRequest): Prisma.Sql {
-  return Prisma.sql`
-    SELECT t.id, t.status::text AS status, t.warehouse_id AS "warehouseId", t.warehouse_name AS "warehouseName",
-           t.date_from AS "dateFrom", t.date_to AS "dateTo", t.box_type_id AS "boxTypeId", t.max_coefficient AS "maxCoefficient",
-           t.last_checked_at AS "lastCheckedAt", t.last_snapshot_age_ms AS "lastSnapshotAgeMs",
-           t.refresh_interval_ms AS "refreshIntervalMs", t.status_reason AS "statusReason",
-           k.kind::text AS "keyKind", k.token_type AS "keyTokenType", t.created_at AS "createdAt"
-      FROM monitoring_tasks t
-      LEFT JOIN api_keys k ON k.id = t.credential_id AND k.user_id = t.user_id
-     WHERE t.user_id = ${userId}
-     ORDER BY t.created_at DESC, t.id DESC
-     LIMIT ${page.take} OFFSET ${page.skip}`;
-}
+// Dates and timestamps as UTC text: the instants Prisma returns, whatever the process's
+// time zone or pg's type parsers.
+const TASK_PAGE_COLUMNS = `
+  t.id, t.status::text AS status, t.warehouse_id, t.warehouse_name,
+  to_char(t.date_from, 'YYYY-MM-DD') AS date_from, to_char(t.date_to, 'YYYY-MM-DD') AS date_to,
+  t.box_type_id, t.max_coefficient,
+  to_char(t.last_checked_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS last_checked_at,
+  t.last_snapshot_age_ms, t.refresh_interval_ms, t.status_reason,
+  k.kind::text AS key_kind, k.token_type AS key_token_type, t.created_at`;
 
-function toTaskPageRow(raw: RawTaskPageRow & { createdAt?: unknown }): TaskPageRow {
+// The page of user $1 newest first (tie: newest id), $2 rows after $3, with the refresh facts
+// of the task's credential when it is the same user's (as apiKeys.list(userId) scoped them).
+const TASK_PAGE_FROM = `
+    FROM monitoring_tasks t
+    LEFT JOIN api_keys k ON k.id = t.credential_id AND k.user_id = t.user_id
+   WHERE t.user_id = $1::bigint
+   ORDER BY t.created_at DESC, t.id DESC
+   LIMIT $2::int OFFSET $3::int`;
+
+const TASK_PAGE_SQL = `SELECT ${TASK_PAGE_COLUMNS} ${TASK_PAGE_FROM}`;
+
+const SENDER_SQL = `
+  SELECT c.scene, c.data FROM users u LEFT JOIN conversation_states c ON c.user_id = u.id WHERE u.id = $1::bigint`;
+
+// One row per task of the page (one row with a null id when there is none); the sender's columns repeat.
+const SENDER_WITH_PAGE_SQL = `
+  SELECT c.scene, c.data, p.*
+    FROM users u
+    LEFT JOIN conversation_states c ON c.user_id = u.id
+    LEFT JOIN LATERAL (SELECT ${TASK_PAGE_COLUMNS} ${TASK_PAGE_FROM}) p ON true
+   WHERE u.id = $1::bigint
+   ORDER BY p.created_at DESC, p.id DESC`;
+
+function toTaskPageRow(raw: RawTaskPageRow): TaskPageRow {
   return {
     id: raw.id,
     status: raw.status,
-    warehouseId: raw.warehouseId,
-    warehouseName: raw.warehouseName,
-    dateFrom: raw.dateFrom,
-    dateTo: raw.dateTo,
-    boxTypeId: raw.boxTypeId,
-    maxCoefficient: raw.maxCoefficient,
-    lastCheckedAt: raw.lastCheckedAt,
-    lastSnapshotAgeMs: raw.lastSnapshotAgeMs,
-    refreshIntervalMs: raw.refreshIntervalMs,
-    statusReason: raw.statusReason,
-    credentialRefreshMs: raw.keyKind === null ? null : credentialRefreshMs({ kind: raw.keyKind, tokenType: raw.keyTokenType }),
+    warehouseId: raw.warehouse_id,
+    warehouseName: raw.warehouse_name,
+    dateFrom: new Date(raw.date_from),
+    dateTo: new Date(raw.date_to),
+    boxTypeId: raw.box_type_id,
+    maxCoefficient: raw.max_coefficient,
+    lastCheckedAt: raw.last_checked_at === null ? null : new Date(raw.last_checked_at),
+    lastSnapshotAgeMs: raw.last_snapshot_age_ms,
+    refreshIntervalMs: raw.refresh_interval_ms,
+    statusReason: raw.status_reason,
+    credentialRefreshMs: raw.key_kind === null ? null : credentialRefreshMs({ kind: raw.key_kind, tokenType: raw.key_token_type }),
   };
 }
 
-type SenderJoinRow = { scene: string | null; data: ConversationSnapshot["data"] } & ({ id: null } | RawTaskPageRow);
+interface SenderColumns {
+  readonly scene: string | null;
+  readonly data: ConversationSnapshot["data"];
+}
+
+type SenderJoinRow = SenderColumns & ({ id: null } | RawTaskPageRow);
 
 /**
  * The sender's registration and conversation in one statement (what
- * `users.getWithConversation` returns, without two compiled queries) and, when
- * `taskPage` is given, that page of their tasks in the same statement (one
- * round trip for a `/tasks` press instead of two).
+ * `users.getWithConversation` returns) and, when `taskPage` is given, that page
+ * of their tasks in the same statement (one round trip for a `/tasks` press
+ * instead of two).
+ * @param pool the pool of `Repositories.pool`
  * @returns null when the user is not registered
  */
-export async function loadSender(db: Db, userId: bigint, taskPage: TaskPageRequest | null = null): Promise<SenderRow | null> {
+export async function loadSender(pool: SqlPool, userId: bigint, taskPage: TaskPageRequest | null = null): Promise<SenderRow | null> {
   if (!taskPage) {
-    const rows = await db.$queryRaw<{ scene: string | null; data: ConversationSnapshot["data"] }[]>`
-      SELECT c.scene, c.data FROM users u LEFT JOIN conversation_states c ON c.user_id = u.id WHERE u.id = ${userId}`;
+    const { rows } = await pool.query<SenderColumns>({ name: "bot_sender", text: SENDER_SQL, values: [userId.toString()] });
     const row = rows[0];
     if (!row) return null;
     return { conversation: row.scene === null ? null : { scene: row.scene, data: row.data } };
   }
-  // One row per task of the page (one row with a null id when there is none); the sender's columns repeat.
-  const rows = await db.$queryRaw<SenderJoinRow[]>`
-    SELECT c.scene, c.data, p.*
-      FROM users u
-      LEFT JOIN conversation_states c ON c.user_id = u.id
-      LEFT JOIN LATERAL (${taskPageSql(Prisma.sql`u.id`, taskPage)}) p ON true
-     WHERE u.id = ${userId}
-     ORDER BY p."createdAt" DESC, p.id DESC`;
+  const { rows } = await pool.query<SenderJoinRow>({
+    name: "bot_sender_task_page",
+    text: SENDER_WITH_PAGE_SQL,
+    values: [userId.toString(), taskPage.take, taskPage.skip],
+  });
   const first = rows[0];
   if (!first) return null;
   const page: TaskPageRow[] = [];
@@ -105,9 +139,10 @@ export async function loadSender(db: Db, userId: bigint, taskPage: TaskPageReque
  * One page of the user's tasks, newest first (as `tasks.list`), each with its
  * credential's refresh facts joined in — only a credential of the same user counts
  * (as `apiKeys.list(userId)` did).
+ * @param pool the pool of `Repositories.pool`
  * @returns up to `take` rows after skipping `skip`
  */
-export async function loadTaskPage(db: Db, userId: bigint, take: number, skip: number): Promise<TaskPageRow[]> {
-  const rows = await db.$queryRaw<RawTaskPageRow[]>(taskPageSql(userId, { take, skip }));
+export async function loadTaskPage(pool: SqlPool, userId: bigint, take: number, skip: number): Promise<TaskPageRow[]> {
+  const { rows } = await pool.query<RawTaskPageRow>({ name: "bot_task_page", text: TASK_PAGE_SQL, values: [userId.toString(), take, skip] });
   return rows.map(toTaskPageRow);
 }

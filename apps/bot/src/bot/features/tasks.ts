@@ -95,7 +95,7 @@ async function showList(ctx: BotContext, page: number): Promise<void> {
   // One statement for the page and its credentials' refresh facts (hot-reads.ts), or none
   // when the page was read with the sender (prefetchTaskPage below).
   const request = pageRequest(safePage);
-  const rows = ctx.takePrefetchedTaskPage(request) ?? (await loadTaskPage(ctx.deps.repos.prisma, ctx.userId, request.take, request.skip));
+  const rows = ctx.takePrefetchedTaskPage(request) ?? (await loadTaskPage(ctx.deps.repos.pool, ctx.userId, request.take, request.skip));
   if (rows.length === 0) {
     if (safePage > 1) return showList(ctx, 1);
     await showScreen(ctx, NO_TASKS_TEXT, [[{ text: "➕ Новая задача", callback_data: "menu:monitor" }]]);
