@@ -306,24 +306,63 @@ export function rssBytes(pid: number): number {
   }
 }
 
-/** A CPU meter over a set of PIDs: call `start()`, later `stop()` for % of one core per PID. */
+/**
+ * CPU time used so far by every Postgres server process (command name `postgres`:
+ * the postmaster and its backends; a backend that exited meanwhile is not counted).
+ * @returns seconds
+ */
+export function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== "postgres") continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+    } catch {
+      // The process ended while we listed /proc.
+    }
+  }
+  return total;
+}
+
+/**
+ * Busy CPU time of the whole machine so far, all cores (/proc/stat: every state but idle and iowait).
+ * @returns seconds
+ */
+export function machineBusySeconds(): number {
+  const line = fs.readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + steal) / ticksPerSecond();
+}
+
+/**
+ * A CPU meter over named sources — a PID, or a function returning CPU seconds
+ * used so far ({@link postgresCpuSeconds}, {@link machineBusySeconds}): call
+ * `start()`, later `stop()` for % of one core per source.
+ */
 export class CpuMeter {
   private startAt = 0;
-  private readonly startCpu = new Map<number, number>();
+  private readonly startCpu = new Map<string, number>();
 
-  constructor(private readonly pids: ReadonlyMap<string, number>) {}
+  constructor(private readonly sources: ReadonlyMap<string, number | (() => number)>) {}
+
+  private static read(source: number | (() => number)): number {
+    return typeof source === "number" ? cpuSeconds(source) : source();
+  }
 
   /** Remembers the current CPU times. */
   start(): void {
     this.startAt = performance.now();
-    for (const pid of this.pids.values()) this.startCpu.set(pid, cpuSeconds(pid));
+    for (const [name, source] of this.sources) this.startCpu.set(name, CpuMeter.read(source));
   }
 
-  /** @returns % of one core used by each named process since start() */
+  /** @returns % of one core used by each named source since start() */
   stop(): Record<string, number> {
     const elapsed = (performance.now() - this.startAt) / 1000;
     const out: Record<string, number> = {};
-    for (const [name, pid] of this.pids) out[name] = round((100 * (cpuSeconds(pid) - (this.startCpu.get(pid) ?? Number.NaN))) / elapsed, 1);
+    for (const [name, source] of this.sources) out[name] = round((100 * (CpuMeter.read(source) - (this.startCpu.get(name) ?? Number.NaN))) / elapsed, 1);
     return out;
   }
 }

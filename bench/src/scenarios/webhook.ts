@@ -18,7 +18,9 @@ import {
   catalog,
   createBenchDb,
   log,
+  machineBusySeconds,
   median,
+  postgresCpuSeconds,
   moscowDay,
   onCleanup,
   randomPrefix,
@@ -155,18 +157,28 @@ export async function runWebhook(pg: PostgresServer, options: BenchOptions): Pro
     const ours: LoadRun[] = [];
     const base: LoadRun[] = [];
     const cpu: Record<string, number>[] = [];
-    const meter = new CpuMeter(new Map([["bot", bot.pid], ["fakeTelegram", telegram.pid], ["redis", redis.pid], ["bare", bare.pid]]));
+    const baseCpu: Record<string, number>[] = [];
+    // % of one core during each load; `machine` is every core's busy time (2 cores = 200).
+    const sources = (server: number): Map<string, number | (() => number)> =>
+      new Map<string, number | (() => number)>([["server", server], ["fakeTelegram", telegram.pid], ["redis", redis.pid], ["postgres", postgresCpuSeconds], ["loadGenerator", process.pid], ["machine", machineBusySeconds]]);
+    const meter = new CpuMeter(sources(bot.pid));
+    const bareMeter = new CpuMeter(sources(bare.pid));
     const seconds = Math.max(5, Math.round(options.duration / 2));
     for (let r = 0; r < options.repeats; r += 1) {
       // Alternate, so drift of the machine hits both alike.
       meter.start();
       const o = await load(botUrl, secret, userIds, options.connections, seconds, botId);
       cpu.push(meter.stop());
+      bareMeter.start();
       const b = await load(bareUrl, secret, userIds, options.connections, seconds, botId);
-      log(`webhook run ${r + 1}: cpu during bot load ${JSON.stringify(cpu.at(-1))}; bot ${round(o.rps, 0)} rps p50 ${o.p50} ms p99 ${o.p99} ms (non2xx ${o.non2xx}, errors ${o.errors}); bare ${round(b.rps, 0)} rps p50 ${b.p50} ms p99 ${b.p99} ms`);
+      baseCpu.push(bareMeter.stop());
+      log(`webhook run ${r + 1}: cpu % during bot load ${JSON.stringify(cpu.at(-1))}, during bare load ${JSON.stringify(baseCpu.at(-1))}; bot ${round(o.rps, 0)} rps p50 ${o.p50} ms p99 ${o.p99} ms (non2xx ${o.non2xx}, errors ${o.errors}); bare ${round(b.rps, 0)} rps p50 ${b.p50} ms p99 ${b.p99} ms`);
       ours.push(o);
       base.push(b);
     }
+    // CPU ms per request of a run: % of a core × 10 / requests per second.
+    const perRequest = (runs: readonly LoadRun[], usage: readonly Record<string, number>[], key: string): number =>
+      round(median(runs.map((run, i) => ((usage[i]?.[key] ?? Number.NaN) * 10) / run.rps)), 3);
     const rps = median(ours.map((r) => r.rps));
     const baseRps = median(base.map((r) => r.rps));
     const p99 = median(ours.map((r) => r.p99));
@@ -186,8 +198,16 @@ export async function runWebhook(pg: PostgresServer, options: BenchOptions): Pro
       { scenario: "webhook", figure: "latency p50", ours: median(ours.map((r) => r.p50)), baseline: median(base.map((r) => r.p50)), unit: "ms" },
       { scenario: "webhook", figure: "latency p99", ours: p99, baseline: median(base.map((r) => r.p99)), unit: "ms", goal: "< 50 ms", met: p99 < 50 },
       { scenario: "webhook", figure: "non-2xx + errors (bot)", ours: failures, unit: "count", goal: "0", met: failures === 0 },
+      { scenario: "webhook", figure: "CPU per update: the server process (median of runs)", ours: perRequest(ours, cpu, "server"), baseline: perRequest(base, baseCpu, "server"), unit: "ms" },
+      {
+        scenario: "webhook",
+        figure: `CPU per update: the whole machine (server, fake Bot API ${perRequest(ours, cpu, "fakeTelegram")} ms, Postgres ${perRequest(ours, cpu, "postgres")}, Redis ${perRequest(ours, cpu, "redis")}, load generator ${perRequest(ours, cpu, "loadGenerator")} vs ${perRequest(base, baseCpu, "loadGenerator")})`,
+        ours: perRequest(ours, cpu, "machine"),
+        baseline: perRequest(base, baseCpu, "machine"),
+        unit: "ms",
+      },
     ];
-    return { scenario: "webhook", figures, details: { ours, baseline: base, cpuDuringBotLoad: cpu, connections: options.connections, seconds }, durationS: round((performance.now() - started) / 1000, 0) };
+    return { scenario: "webhook", figures, details: { ours, baseline: base, cpuDuringBotLoad: cpu, cpuDuringBareLoad: baseCpu, connections: options.connections, seconds }, durationS: round((performance.now() - started) / 1000, 0) };
   } finally {
     await stopBare();
     await stopBot();
