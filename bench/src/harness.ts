@@ -118,7 +118,7 @@ export function startApp(app: "worker" | "bot", name: string, env: Record<string
 }
 
 /** Children of the bench that are baselines (must run like the app they are compared with). */
-export type BenchChild = "baseline-worker" | "bare-server";
+export type BenchChild = "baseline-worker" | "bare-server" | "floor-server";
 
 /** Where `buildBenchChildren` writes the built baselines. */
 export const BENCH_DIST = path.join(repoRoot, "bench", "dist");
@@ -143,7 +143,7 @@ export function startBenchChild(child: BenchChild, name: string, env: Record<str
  */
 export function buildBenchChildren(): void {
   const tsup = path.join(repoRoot, "node_modules", ".bin", "tsup");
-  const entries = (["baseline-worker", "bare-server"] as const).map((c) => `src/children/${c}.ts`);
+  const entries = (["baseline-worker", "bare-server", "floor-server"] as const).map((c) => `src/children/${c}.ts`);
   execFileSync(tsup, [...entries, "--format", "esm", "--platform", "node", "--target", "node20", "--out-dir", "dist", "--silent"], { cwd: path.join(repoRoot, "bench"), stdio: ["ignore", "ignore", "inherit"] });
 }
 
@@ -307,24 +307,25 @@ export function rssBytes(pid: number): number {
 }
 
 /**
- * CPU time used so far by every Postgres server process (command name `postgres`:
- * the postmaster and its backends; a backend that exited meanwhile is not counted).
- * @returns seconds
+ * CPU time used so far by each Postgres server process (command name `postgres`:
+ * the postmaster and its backends), by PID. A meter sums per-PID differences, so a
+ * backend that exits between two readings takes none of the others' time with it.
+ * @returns seconds by PID
  */
-export function postgresCpuSeconds(): number {
-  let total = 0;
+export function postgresCpuSeconds(): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of fs.readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
       if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== "postgres") continue;
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      total += (Number(fields[11]) + Number(fields[12])) / ticksPerSecond();
+      byPid.set(Number(entry), (Number(fields[11]) + Number(fields[12])) / ticksPerSecond());
     } catch {
       // The process ended while we listed /proc.
     }
   }
-  return total;
+  return byPid;
 }
 
 /**
@@ -337,19 +338,31 @@ export function machineBusySeconds(): number {
   return (user + nice + system + irq + softirq + steal) / ticksPerSecond();
 }
 
+/** What a {@link CpuMeter} reads: a PID, CPU seconds so far, or CPU seconds so far by PID. */
+export type CpuSource = number | (() => number) | (() => ReadonlyMap<number, number>);
+
 /**
  * A CPU meter over named sources — a PID, or a function returning CPU seconds
- * used so far ({@link postgresCpuSeconds}, {@link machineBusySeconds}): call
- * `start()`, later `stop()` for % of one core per source.
+ * used so far, in all or by PID ({@link machineBusySeconds}, {@link postgresCpuSeconds}):
+ * call `start()`, later `stop()` for % of one core per source. For a by-PID source
+ * a process seen only at `stop()` counts from 0 and one gone by then is left out
+ * (its last seconds are lost, never subtracted).
  */
 export class CpuMeter {
   private startAt = 0;
-  private readonly startCpu = new Map<string, number>();
+  private readonly startCpu = new Map<string, number | ReadonlyMap<number, number>>();
 
-  constructor(private readonly sources: ReadonlyMap<string, number | (() => number)>) {}
+  constructor(private readonly sources: ReadonlyMap<string, CpuSource>) {}
 
-  private static read(source: number | (() => number)): number {
+  private static read(source: CpuSource): number | ReadonlyMap<number, number> {
     return typeof source === "number" ? cpuSeconds(source) : source();
+  }
+
+  private static used(before: number | ReadonlyMap<number, number> | undefined, after: number | ReadonlyMap<number, number>): number {
+    if (typeof after === "number") return typeof before === "number" ? after - before : Number.NaN;
+    let total = 0;
+    for (const [pid, seconds] of after) total += seconds - (before instanceof Map ? (before.get(pid) ?? 0) : 0);
+    return total;
   }
 
   /** Remembers the current CPU times. */
@@ -362,7 +375,7 @@ export class CpuMeter {
   stop(): Record<string, number> {
     const elapsed = (performance.now() - this.startAt) / 1000;
     const out: Record<string, number> = {};
-    for (const [name, source] of this.sources) out[name] = round((100 * (CpuMeter.read(source) - (this.startCpu.get(name) ?? Number.NaN))) / elapsed, 1);
+    for (const [name, source] of this.sources) out[name] = round((100 * CpuMeter.used(this.startCpu.get(name), CpuMeter.read(source))) / elapsed, 1);
     return out;
   }
 }

@@ -6,8 +6,11 @@
  * «📋 Мои задачи» (`menu:tasks`) as one of 50 existing users with 3 tasks each —
  * the bot reads the user, conversation and task page (one statement), edits the
  * message (a Bot API request) and answers the callback in its 200 (which Telegram
- * would execute; autocannon only counts it). Beside it, in the same run and the same way: a bare Fastify route
- * (child process). Repeated `--repeats` times; medians reported.
+ * would execute; autocannon only counts it). Beside it, in the same run and the same way, two
+ * baselines (child processes): a bare Fastify route (the issue's ratio is against it) and the
+ * raw-tools floor (children/floor-server.ts: the same Redis, Postgres and Bot API calls with
+ * nothing of ours around them — what the update's I/O alone costs on this machine).
+ * Repeated `--repeats` times, the three loads in turn; medians reported.
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
@@ -15,6 +18,7 @@ import autocannon, { type AutocannonResult } from "autocannon";
 import { coreEnv, freePort, randomBotToken, repoRoot, startTsProcess, waitForHttpStatus, type ManagedProcess, type PostgresServer } from "@wbslots/testkit";
 import {
   CpuMeter,
+  type CpuSource,
   catalog,
   createBenchDb,
   log,
@@ -142,27 +146,42 @@ export async function runWebhook(pg: PostgresServer, options: BenchOptions): Pro
   const barePort = await freePort();
   const bare = startBenchChild("bare-server", "bare-fastify", { PORT: String(barePort), TELEGRAM_WEBHOOK_SECRET: secret }, path.join(options.logDir, "bare.log"), options.built);
   const stopBare = onCleanup("bare-fastify", () => bare.stop());
+  const floorPort = await freePort();
+  const floor = startBenchChild(
+    "floor-server",
+    "floor-server",
+    { PORT: String(floorPort), TELEGRAM_WEBHOOK_SECRET: secret, DATABASE_URL: db.url, REDIS_URL: redis.url, TELEGRAM_API_ROOT: apiRoot, TELEGRAM_BOT_TOKEN: botToken, QUEUE_PREFIX: `${prefix}-floor` },
+    path.join(options.logDir, "floor.log"),
+    options.built,
+  );
+  const stopFloor = onCleanup("floor-server", () => floor.stop());
   const botUrl = `http://127.0.0.1:${botPort}`;
   const bareUrl = `http://127.0.0.1:${barePort}`;
+  const floorUrl = `http://127.0.0.1:${floorPort}`;
   try {
     try {
       await waitForHttpStatus(`${botUrl}/readyz`, 120_000);
       await waitForHttpStatus(`${bareUrl}/healthz`, 60_000);
+      await waitForHttpStatus(`${floorUrl}/healthz`, 60_000);
     } catch (error) {
       throw new Error(`${String(error)}\n--- bot ---\n${bot.output().slice(-3000)}`);
     }
     // Warm both (JIT, connection pools, Telegraf session paths), not measured.
     await load(botUrl, secret, userIds, options.connections, 3, botId);
     await load(bareUrl, secret, userIds, options.connections, 2, botId);
+    await load(floorUrl, secret, userIds, options.connections, 3, botId);
     const ours: LoadRun[] = [];
     const base: LoadRun[] = [];
     const cpu: Record<string, number>[] = [];
     const baseCpu: Record<string, number>[] = [];
+    const floorRuns: LoadRun[] = [];
+    const floorCpu: Record<string, number>[] = [];
     // % of one core during each load; `machine` is every core's busy time (2 cores = 200).
-    const sources = (server: number): Map<string, number | (() => number)> =>
-      new Map<string, number | (() => number)>([["server", server], ["fakeTelegram", telegram.pid], ["redis", redis.pid], ["postgres", postgresCpuSeconds], ["loadGenerator", process.pid], ["machine", machineBusySeconds]]);
+    const sources = (server: number): Map<string, CpuSource> =>
+      new Map<string, CpuSource>([["server", server], ["fakeTelegram", telegram.pid], ["redis", redis.pid], ["postgres", postgresCpuSeconds], ["loadGenerator", process.pid], ["machine", machineBusySeconds]]);
     const meter = new CpuMeter(sources(bot.pid));
     const bareMeter = new CpuMeter(sources(bare.pid));
+    const floorMeter = new CpuMeter(sources(floor.pid));
     const seconds = Math.max(5, Math.round(options.duration / 2));
     for (let r = 0; r < options.repeats; r += 1) {
       // Alternate, so drift of the machine hits both alike.
@@ -172,9 +191,17 @@ export async function runWebhook(pg: PostgresServer, options: BenchOptions): Pro
       bareMeter.start();
       const b = await load(bareUrl, secret, userIds, options.connections, seconds, botId);
       baseCpu.push(bareMeter.stop());
-      log(`webhook run ${r + 1}: cpu % during bot load ${JSON.stringify(cpu.at(-1))}, during bare load ${JSON.stringify(baseCpu.at(-1))}; bot ${round(o.rps, 0)} rps p50 ${o.p50} ms p99 ${o.p99} ms (non2xx ${o.non2xx}, errors ${o.errors}); bare ${round(b.rps, 0)} rps p50 ${b.p50} ms p99 ${b.p99} ms`);
+      floorMeter.start();
+      const f = await load(floorUrl, secret, userIds, options.connections, seconds, botId);
+      floorCpu.push(floorMeter.stop());
+      log(
+        `webhook run ${r + 1}: cpu % during bot load ${JSON.stringify(cpu.at(-1))}, during bare load ${JSON.stringify(baseCpu.at(-1))}, during floor load ${JSON.stringify(floorCpu.at(-1))}; ` +
+          `bot ${round(o.rps, 0)} rps p50 ${o.p50} ms p99 ${o.p99} ms (non2xx ${o.non2xx}, errors ${o.errors}); bare ${round(b.rps, 0)} rps p50 ${b.p50} ms p99 ${b.p99} ms; ` +
+          `floor ${round(f.rps, 0)} rps p50 ${f.p50} ms p99 ${f.p99} ms (non2xx ${f.non2xx}, errors ${f.errors})`,
+      );
       ours.push(o);
       base.push(b);
+      floorRuns.push(f);
     }
     // CPU ms per request of a run: % of a core × 10 / requests per second.
     const perRequest = (runs: readonly LoadRun[], usage: readonly Record<string, number>[], key: string): number =>
@@ -183,6 +210,10 @@ export async function runWebhook(pg: PostgresServer, options: BenchOptions): Pro
     const baseRps = median(base.map((r) => r.rps));
     const p99 = median(ours.map((r) => r.p99));
     const ratio = baseRps > 0 ? rps / baseRps : null;
+    const floorRps = median(floorRuns.map((r) => r.rps));
+    const floorFailures = floorRuns.reduce((a, r) => a + r.non2xx + r.errors, 0);
+    // Each ratio from the medians of runs measured in turn in this process.
+    const ratioOf = (a: number, b: number): number | null => (b > 0 ? round(a / b, 3) : null);
     const failures = ours.reduce((a, r) => a + r.non2xx + r.errors, 0);
     const figures: Figure[] = [
       {
@@ -195,10 +226,26 @@ export async function runWebhook(pg: PostgresServer, options: BenchOptions): Pro
         goal: "ratio ≥ 0.25 at p99 < 50 ms",
         met: ratio !== null && ratio >= 0.25 && p99 < 50 && failures === 0,
       },
+      {
+        scenario: "webhook",
+        figure: `updates/s vs the raw-tools floor (same Redis SET NX, same pg statement, one editMessageText over node:http, answer in the 200; no Telegraf/logger/metrics); floor vs bare route ${ratioOf(floorRps, baseRps)}; floor non-2xx + errors ${floorFailures}`,
+        ours: round(rps, 0),
+        baseline: round(floorRps, 0),
+        ratio: ratioOf(rps, floorRps),
+        unit: "req/s",
+      },
+      { scenario: "webhook", figure: "latency p50 / p99 of the raw-tools floor", ours: median(floorRuns.map((r) => r.p50)), baseline: median(floorRuns.map((r) => r.p99)), unit: "ms (p50 / p99)" },
       { scenario: "webhook", figure: "latency p50", ours: median(ours.map((r) => r.p50)), baseline: median(base.map((r) => r.p50)), unit: "ms" },
       { scenario: "webhook", figure: "latency p99", ours: p99, baseline: median(base.map((r) => r.p99)), unit: "ms", goal: "< 50 ms", met: p99 < 50 },
       { scenario: "webhook", figure: "non-2xx + errors (bot)", ours: failures, unit: "count", goal: "0", met: failures === 0 },
       { scenario: "webhook", figure: "CPU per update: the server process (median of runs)", ours: perRequest(ours, cpu, "server"), baseline: perRequest(base, baseCpu, "server"), unit: "ms" },
+      {
+        scenario: "webhook",
+        figure: `CPU per update, ours vs the raw-tools floor: the server process (whole machine: ours ${perRequest(ours, cpu, "machine")} ms, floor ${perRequest(floorRuns, floorCpu, "machine")}; floor's fake Bot API ${perRequest(floorRuns, floorCpu, "fakeTelegram")}, Postgres ${perRequest(floorRuns, floorCpu, "postgres")}, Redis ${perRequest(floorRuns, floorCpu, "redis")}, load generator ${perRequest(floorRuns, floorCpu, "loadGenerator")})`,
+        ours: perRequest(ours, cpu, "server"),
+        baseline: perRequest(floorRuns, floorCpu, "server"),
+        unit: "ms",
+      },
       {
         scenario: "webhook",
         figure: `CPU per update: the whole machine (server, fake Bot API ${perRequest(ours, cpu, "fakeTelegram")} ms, Postgres ${perRequest(ours, cpu, "postgres")}, Redis ${perRequest(ours, cpu, "redis")}, load generator ${perRequest(ours, cpu, "loadGenerator")} vs ${perRequest(base, baseCpu, "loadGenerator")})`,
@@ -207,8 +254,9 @@ export async function runWebhook(pg: PostgresServer, options: BenchOptions): Pro
         unit: "ms",
       },
     ];
-    return { scenario: "webhook", figures, details: { ours, baseline: base, cpuDuringBotLoad: cpu, cpuDuringBareLoad: baseCpu, connections: options.connections, seconds }, durationS: round((performance.now() - started) / 1000, 0) };
+    return { scenario: "webhook", figures, details: { ours, baseline: base, floor: floorRuns, cpuDuringBotLoad: cpu, cpuDuringBareLoad: baseCpu, cpuDuringFloorLoad: floorCpu, connections: options.connections, seconds }, durationS: round((performance.now() - started) / 1000, 0) };
   } finally {
+    await stopFloor();
     await stopBare();
     await stopBot();
     await stopTelegram();
