@@ -6,6 +6,7 @@ import { createRepositories } from "@wbslots/db";
 import type { Logger } from "@wbslots/logger";
 import { createQueues, createRedisConnection } from "@wbslots/queues";
 import { createWbClients } from "@wbslots/wb";
+import { installBotApiTransport, type BotApiTransport } from "./bot/bot-api-transport";
 import type { BotContext } from "./bot/context";
 import { createBot, type Feature } from "./bot/create-bot";
 import type { BotDeps } from "./bot/deps";
@@ -64,7 +65,9 @@ export interface BotApp {
   readonly server: FastifyInstance;
   readonly metrics: BotMetrics;
   readonly sender: NotificationSender | null;
-  /** Stops the sender and the server (deps stay open: their owner closes them). */
+  /** The Bot API transport of `bot.telegram` and every update's `ctx.telegram`. */
+  readonly transport: BotApiTransport;
+  /** Stops the sender and the server and closes the Bot API connections (deps stay open: their owner closes them). */
   close(): Promise<void>;
 }
 
@@ -75,6 +78,8 @@ export interface BotApp {
 export async function createBotApp(deps: BotDeps, options: CreateBotAppOptions = {}): Promise<BotApp> {
   const metrics = createMetrics({ queues: deps.queues.all, defaultMetrics: options.defaultMetrics ?? false });
   const bot = createBot(deps, options.features ?? allFeatures());
+  // JSON Bot API calls (the webhook's edits, the sender's messages) over keep-alive undici connections.
+  const transport = installBotApiTransport(bot.telegram, { apiRoot: deps.config.TELEGRAM_API_ROOT, token: deps.config.TELEGRAM_BOT_TOKEN });
   const server = await buildServer(deps, bot, { metrics });
   let sender: NotificationSender | null = null;
   let senderConnection: ReturnType<typeof createRedisConnection> | null = null;
@@ -90,10 +95,12 @@ export async function createBotApp(deps: BotDeps, options: CreateBotAppOptions =
     server,
     metrics,
     sender,
+    transport,
     close: async () => {
       await sender?.close();
       senderConnection?.disconnect();
       await server.close();
+      await transport.close();
     },
   };
 }

@@ -56,8 +56,11 @@ describe("bot HTTP server", () => {
     expect(await pressed.json()).toEqual({ method: "answerCallbackQuery", callback_query_id: id });
     const answers = h.telegram.calls.filter((call) => call.method === "answerCallbackQuery" && call.payload.callback_query_id === id);
     expect(answers.map((call) => call.via)).toEqual(["webhookReply"]);
-    // The help screen itself is a real request, sent before the 200.
+    // The help screen itself is a real request, sent before the 200, over the app's Bot API transport.
     expect(h.telegram.sentTo(userId).at(-1)?.via).toBe("request");
+    const carried = h.app.transport.calls;
+    expect((await h.post(h.updates.callbackUpdate(userId, "menu:help", 9))).status).toBe(200);
+    expect(h.app.transport.calls).toBe(carried + 1);
     // A forged button: the alert rides in the 200 as well.
     const forged = h.updates.callbackUpdate(userId, "zzz:unknown", 9);
     const refused = await (await h.post(forged)).json();

@@ -11,15 +11,28 @@ export interface ConversationSnapshot {
   readonly data: Prisma.JsonValue;
 }
 
+/** Each update's child logger (kept outside the class: features see the context through Telegraf's mapped types). */
+const updateLogs = new WeakMap<object, Logger>();
+
 /**
  * Per-update context. `deps` is shared; `log` is a child logger carrying the
- * update id and user id; `conversation` is loaded once per update.
+ * update id and user id (made on first use); `conversation` is loaded once per update.
  */
 export class BotContext extends Context {
   /** Shared dependencies (set on the prototype by createBot). */
   declare deps: BotDeps;
-  /** Child logger for this update. */
-  log!: Logger;
+  /**
+   * Child logger for this update (update id, user id), made on first use: most
+   * updates log nothing, and a child of the redacting logger costs CPU on the webhook's hot path.
+   */
+  get log(): Logger {
+    let log = updateLogs.get(this);
+    if (!log) {
+      log = this.deps.logger.child({ updateId: this.update.update_id, userId: this.from?.id });
+      updateLogs.set(this, log);
+    }
+    return log;
+  }
   /** The current wizard step of the sender, or null. */
   conversation: ConversationSnapshot | null = null;
   /** True when this update registered the sender (first contact). */

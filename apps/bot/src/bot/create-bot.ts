@@ -33,7 +33,9 @@ export function createBot(deps: BotDeps, features: readonly Feature[]): Telegraf
   const prefetchers = features.flatMap((feature) => (feature.prefetchTaskPage ? [feature.prefetchTaskPage] : []));
   bot.catch(handleBotError);
   bot.use(async (ctx, next) => {
-    ctx.log = deps.logger.child({ updateId: ctx.update.update_id, userId: ctx.from?.id });
+    // Telegraf gives each update a Telegram of its own: it calls the Bot API the way
+    // bot.telegram does (the undici transport once createBotApp installed it).
+    if (ctx.telegram !== bot.telegram) ctx.telegram.callApi = bot.telegram.callApi;
     if (ctx.from && !ctx.from.is_bot) {
       const userId = BigInt(ctx.from.id);
       // One round trip for the common case: a registered user and their wizard step.
