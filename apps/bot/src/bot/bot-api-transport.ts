@@ -88,7 +88,8 @@ const dropNulls = (_key: string, value: unknown): unknown => (value === null ? u
  */
 export function installBotApiTransport(telegram: Telegram, options: BotApiTransportOptions): BotApiTransport {
   const base = new URL(options.apiRoot);
-  const pool = new Pool(base.origin, { connections: options.connections ?? 32, keepAliveTimeout: 30_000 });
+  // undici's keep-alive defaults: an idle socket is dropped after 4 s or the server's own Keep-Alive hint, before the server drops it.
+  const pool = new Pool(base.origin, { connections: options.connections ?? 32 });
   const timeoutMs = options.timeoutMs ?? BOT_API_TIMEOUT_MS;
   const telegrafCall = telegram.callApi.bind(telegram);
   const redact = (error: unknown): Error => {
