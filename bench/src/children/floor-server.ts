@@ -6,8 +6,9 @@
  * `SET NX EX` of the update id (ioredis), the bot's very statement (sender +
  * task page, hot-read-sql.ts) as a named prepared statement over a `pg` pool of
  * the bot's size, a plain text of the rows with a two-button keyboard, one
- * `editMessageText` to the Bot API over node:http with a keep-alive agent (what
- * Telegraf uses), and the `answerCallbackQuery` in the 200. Without: Telegraf,
+ * `editMessageText` to the Bot API over node:http with a keep-alive agent (Node's
+ * own client; the bot's undici transport costs a little less per call), and the
+ * `answerCallbackQuery` in the 200. Without: Telegraf,
  * the logger, metrics, the conversation logic and the Russian screens.
  *
  * Env: PORT, TELEGRAM_WEBHOOK_SECRET, DATABASE_URL, REDIS_URL, TELEGRAM_API_ROOT,
